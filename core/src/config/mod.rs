@@ -1,0 +1,58 @@
+//! Configuration: TOML text in, a validated [`Config`] out (DESIGN.md principle 4).
+//!
+//! Loading happens in two steps. First the text is deserialized into the raw
+//! serde types of [`raw`] (`deny_unknown_fields` everywhere) through
+//! `serde_path_to_error`, so a syntax, type or unknown-key error names the key
+//! it is about (`server.listne: unknown field ...`). That step stops at the
+//! first error, as a parser must. Then [`validate`] converts the raw tree into
+//! the model of [`model`] and reports *every* semantic error at once, each
+//! with its path (`routes[2].upstream: no upstream named "usres"`), so an
+//! operator fixes a file in one round trip. Defaults live in [`defaults`] as
+//! named constants shared by the code and `docs/config-reference.md`.
+
+pub mod defaults;
+mod error;
+mod model;
+mod raw;
+mod units;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use model::{
+    BalanceKind, Config, Driver, HashKey, HostMatch, Limits, PathMatch, Route, Server, Shards,
+    Target, Upstream, Uring,
+};
+pub use units::{parse_duration, parse_size};
+
+/// Parses and validates a configuration from TOML text.
+///
+/// ```
+/// let errors = ringgate_core::config::load_str(
+///     "[server]\nlisten = \"127.0.0.1:0\"\n[[routes]]\nupstream = \"usres\"\n",
+/// )
+/// .unwrap_err();
+/// assert_eq!(errors.to_string(), r#"routes[0].upstream: no upstream named "usres""#);
+/// ```
+pub fn load_str(text: &str) -> Result<Config, ConfigErrors> {
+    let raw = raw::parse(text)?;
+    Config::try_from(raw)
+}
+
+/// Reads, parses and validates the configuration file at `path`.
+///
+/// A read failure becomes a single [`ConfigError`] with an empty path whose
+/// message names the file.
+pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        ConfigErrors(vec![ConfigError::new(
+            "",
+            format!("cannot read {}: {error}", path.display()),
+        )])
+    })?;
+    load_str(&text)
+}

@@ -1,0 +1,111 @@
+//! Validation: raw serde types into the [`Config`] model, every error at once.
+//!
+//! Each section has its own file ([`server`], [`upstream`], [`route`]); they
+//! share the helpers here, which parse one value and record an error at its
+//! key path instead of returning early. A value that fails keeps a harmless
+//! placeholder so checking can go on; the placeholders never escape because
+//! any recorded error turns the whole result into [`ConfigErrors`].
+
+mod route;
+mod server;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::error::{ConfigErrors, Errors};
+use super::model::Config;
+use super::raw::{IntOrString, RawConfig};
+use super::units::{parse_duration, parse_size};
+
+impl TryFrom<RawConfig> for Config {
+    type Error = ConfigErrors;
+
+    fn try_from(raw: RawConfig) -> Result<Config, ConfigErrors> {
+        let mut errors = Errors::default();
+        let server = server::server(raw.server, &mut errors);
+        let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
+        let routes = route::routes(raw.routes, &upstreams, &mut errors);
+        errors.into_result(Config {
+            server,
+            upstreams,
+            routes,
+        })
+    }
+}
+
+/// A positive duration at `path`, or `default` when absent.
+fn duration(errors: &mut Errors, path: &str, raw: Option<&str>, default: Duration) -> Duration {
+    let Some(text) = raw else {
+        return default;
+    };
+    let parsed = parse_duration(text).and_then(|d| {
+        if d.is_zero() {
+            Err(format!("must be longer than zero, got \"{text}\""))
+        } else {
+            Ok(d)
+        }
+    });
+    errors.check(path, parsed).unwrap_or(default)
+}
+
+/// A byte size at `path` (integer or string with unit), within `min..=max`.
+fn size(errors: &mut Errors, path: &str, raw: &IntOrString, min: u64, max: u64) -> Option<u64> {
+    let parsed = match raw {
+        IntOrString::Int(n) => {
+            u64::try_from(*n).map_err(|_| format!("must not be negative, got {n}"))
+        }
+        IntOrString::Str(text) => parse_size(text),
+    }
+    .and_then(|n| in_range(n, min, max));
+    errors.check(path, parsed)
+}
+
+/// An integer at `path` within `min..=max`, or `default` when absent.
+fn integer(
+    errors: &mut Errors,
+    path: &str,
+    raw: Option<i64>,
+    min: u64,
+    max: u64,
+    default: u64,
+) -> u64 {
+    let Some(n) = raw else {
+        return default;
+    };
+    let parsed = u64::try_from(n)
+        .map_err(|_| format!("must not be negative, got {n}"))
+        .and_then(|n| in_range(n, min, max));
+    errors.check(path, parsed).unwrap_or(default)
+}
+
+fn in_range(n: u64, min: u64, max: u64) -> Result<u64, String> {
+    if n < min || n > max {
+        if max == u64::MAX {
+            Err(format!("must be at least {min}, got {n}"))
+        } else {
+            Err(format!("must be in {min}..={max}, got {n}"))
+        }
+    } else {
+        Ok(n)
+    }
+}
+
+/// A literal `ip:port` socket address.
+fn socket_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| format!("invalid address \"{text}\": expected \"ip:port\", e.g. \"127.0.0.1:8080\" or \"[::1]:8080\""))
+}
+
+/// Converts a count to `usize` (lossless on 64-bit targets).
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// Is `name` an HTTP token (RFC 9110 section 5.6.2), as methods and header names are?
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}

@@ -1,0 +1,271 @@
+//! Writing the heads the gateway sends: upstream requests, client
+//! responses and its own error responses.
+//!
+//! A forwarded head is the received one minus hop-by-hop fields (RFC 9110
+//! section 7.6.1: `Connection`, every field `Connection` names, `Keep-Alive`,
+//! `Proxy-Connection`, `TE`, `Trailer`, `Upgrade` unless the exchange is
+//! upgraded) plus the gateway's own fields, appended. `Host`,
+//! `Content-Length` and `Transfer-Encoding` are never dropped because
+//! `Connection` names them: framing and routing must not be steerable by a
+//! client. Values are copied as received; numbers are written with `itoa`.
+
+use std::io::Write as _;
+use std::net::IpAddr;
+
+use crate::status::reason_phrase;
+
+use super::framing::{Facts, CONN_NAMES_OTHER};
+use super::headers::{HeaderKind, HeaderSpan, HeaderTable};
+use super::scan::list_contains;
+use super::{RequestHead, ResponseHead, Version};
+
+/// The interim response sent before reading a body the client is holding
+/// back with `Expect: 100-continue`.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+const VIA: &[u8] = b"1.1 ringgate";
+
+/// How a request is rewritten on its way upstream.
+#[derive(Debug, Clone, Copy)]
+pub struct Forwarded<'a> {
+    /// The request-target to send (maybe rewritten by the route).
+    pub target: &'a [u8],
+    /// The client's address, appended to `X-Forwarded-For`.
+    pub client_ip: IpAddr,
+    /// `"http"` or `"https"`, sent as `X-Forwarded-Proto`.
+    pub proto: &'a str,
+    /// Replace the `Host` value (or supply one for an HTTP/1.0 request).
+    pub host_rewrite: Option<&'a str>,
+    /// The exchange is an upgrade: keep `Upgrade`, send `Connection: upgrade`.
+    pub upgrade: bool,
+    /// Drop `Expect` (the gateway answered `100-continue` itself).
+    pub strip_expect: bool,
+}
+
+/// How a response is written to the client.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseOptions {
+    /// The client connection stays open after this response.
+    pub keep_alive: bool,
+    /// The client's protocol version.
+    pub client_version: Version,
+    /// The client is HTTP/1.0 and the body is chunked: drop
+    /// `Transfer-Encoding`, the body will be sent close-delimited.
+    pub dechunk: bool,
+    /// The exchange is an upgrade: keep `Upgrade`, send `Connection: upgrade`.
+    pub upgrade: bool,
+}
+
+/// Append the head to send upstream for `head`.
+///
+/// `METHOD target HTTP/1.1`, the received fields minus hop-by-hop ones and
+/// `Expect` if `strip_expect`, `Host` as received unless `host_rewrite` (an
+/// HTTP/1.0 request without `Host` gets the rewrite or an empty `Host`),
+/// then `X-Forwarded-For` (received values, then the client address),
+/// `X-Forwarded-Proto` (replacing any received), `X-Forwarded-Host` (the
+/// received `Host`, unless the client sent one), `Via` (received values,
+/// then `1.1 ringgate`) and `Connection: upgrade` if `upgrade`. Framing
+/// fields are kept as received: the body is forwarded raw.
+pub fn encode_request(head: &RequestHead, fwd: &Forwarded<'_>, out: &mut Vec<u8>) {
+    let raw: &[u8] = head.raw();
+    out.reserve(raw.len() + fwd.target.len() + 128);
+    out.extend_from_slice(head.method());
+    out.push(b' ');
+    out.extend_from_slice(fwd.target);
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+
+    let mut host_written = false;
+    let mut forwarded_host = false;
+    for h in &head.headers.spans {
+        let keep = match h.kind {
+            HeaderKind::Upgrade => fwd.upgrade,
+            HeaderKind::Expect => !fwd.strip_expect,
+            HeaderKind::XForwardedFor | HeaderKind::XForwardedProto | HeaderKind::Via => false,
+            HeaderKind::Host => {
+                host_written = true;
+                if let Some(host) = fwd.host_rewrite {
+                    put_field(out, b"Host", host.as_bytes());
+                    continue;
+                }
+                true
+            }
+            kind => !kind.is_hop_by_hop(),
+        };
+        if keep && !named_by_connection(head.raw(), &head.headers, &head.facts, h) {
+            forwarded_host |= h.kind == HeaderKind::XForwardedHost;
+            put_field(out, h.name.get(raw), h.value.get(raw));
+        }
+    }
+    if !host_written {
+        put_field(
+            out,
+            b"Host",
+            fwd.host_rewrite.unwrap_or_default().as_bytes(),
+        );
+    }
+
+    out.extend_from_slice(b"X-Forwarded-For: ");
+    if put_list(
+        out,
+        raw,
+        &head.headers,
+        &head.facts,
+        HeaderKind::XForwardedFor,
+    ) {
+        out.extend_from_slice(b", ");
+    }
+    put_ip(out, fwd.client_ip);
+    out.extend_from_slice(b"\r\n");
+    put_field(out, b"X-Forwarded-Proto", fwd.proto.as_bytes());
+    if let (false, Some(host)) = (forwarded_host, head.host()) {
+        put_field(out, b"X-Forwarded-Host", host);
+    }
+    put_via(out, raw, &head.headers, &head.facts);
+    if fwd.upgrade {
+        out.extend_from_slice(b"Connection: upgrade\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Append the head to send to the client for `head`.
+///
+/// `HTTP/1.1 status reason` (the reason as the upstream sent it), the
+/// received fields minus hop-by-hop ones, minus `Content-Length` when
+/// `Transfer-Encoding` is present (it wins, RFC 9112 section 6.3), minus
+/// `Transfer-Encoding` if `dechunk`; then `Via` (received values, then
+/// `1.1 ringgate`) and one of `Connection: upgrade` (upgrade),
+/// `Connection: close` (not keep-alive) or `Connection: keep-alive`
+/// (keep-alive to an HTTP/1.0 client).
+pub fn encode_response(head: &ResponseHead, opts: &ResponseOptions, out: &mut Vec<u8>) {
+    let raw: &[u8] = head.raw();
+    out.reserve(raw.len() + 64);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(itoa::Buffer::new().format(head.status()).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(head.reason());
+    out.extend_from_slice(b"\r\n");
+
+    let chunked_framing = head.facts.codings.present;
+    for h in &head.headers.spans {
+        let keep = match h.kind {
+            HeaderKind::Upgrade => opts.upgrade,
+            HeaderKind::ContentLength => !chunked_framing,
+            HeaderKind::TransferEncoding => !opts.dechunk,
+            HeaderKind::Via => false,
+            kind => !kind.is_hop_by_hop(),
+        };
+        if keep && !named_by_connection(head.raw(), &head.headers, &head.facts, h) {
+            put_field(out, h.name.get(raw), h.value.get(raw));
+        }
+    }
+    put_via(out, raw, &head.headers, &head.facts);
+    if opts.upgrade {
+        out.extend_from_slice(b"Connection: upgrade\r\n");
+    } else if !opts.keep_alive {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else if opts.client_version == Version::Http10 {
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Append a complete plain-text error response: the status line (standard
+/// phrase, or `reason` for a code without one), `Content-Type`,
+/// `Content-Length`, `Connection: close` if `close`, and `reason` plus a
+/// newline as the body.
+pub fn encode_error(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
+    let phrase = match reason_phrase(status) {
+        "" => reason,
+        phrase => phrase,
+    };
+    let mut num = itoa::Buffer::new();
+    out.reserve(128 + phrase.len() + reason.len());
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(num.format(status).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(phrase.as_bytes());
+    out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    out.extend_from_slice(num.format(reason.len() + 1).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    if close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(reason.as_bytes());
+    out.push(b'\n');
+}
+
+fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Whether `Connection` names this field, making it hop-by-hop. Framing
+/// fields and `Host` are exempt (see the module docs).
+fn named_by_connection(raw: &[u8], table: &HeaderTable, facts: &Facts, h: &HeaderSpan) -> bool {
+    if facts.connection & CONN_NAMES_OTHER == 0
+        || matches!(
+            h.kind,
+            HeaderKind::Host | HeaderKind::ContentLength | HeaderKind::TransferEncoding
+        )
+    {
+        return false;
+    }
+    let name = h.name.get(raw);
+    table
+        .values(raw, HeaderKind::Connection)
+        .any(|v| list_contains(v, name))
+}
+
+/// Write the forwardable values of every `kind` field joined by `, `;
+/// whether anything was written.
+fn put_list(
+    out: &mut Vec<u8>,
+    raw: &[u8],
+    table: &HeaderTable,
+    facts: &Facts,
+    kind: HeaderKind,
+) -> bool {
+    let mut any = false;
+    for h in table.spans.iter().filter(|h| h.kind == kind) {
+        let value = h.value.get(raw);
+        if value.is_empty() || named_by_connection(raw, table, facts, h) {
+            continue;
+        }
+        if any {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(value);
+        any = true;
+    }
+    any
+}
+
+fn put_via(out: &mut Vec<u8>, raw: &[u8], table: &HeaderTable, facts: &Facts) {
+    out.extend_from_slice(b"Via: ");
+    if put_list(out, raw, table, facts, HeaderKind::Via) {
+        out.extend_from_slice(b", ");
+    }
+    out.extend_from_slice(VIA);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn put_ip(out: &mut Vec<u8>, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut num = itoa::Buffer::new();
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(num.format(octet).as_bytes());
+            }
+        }
+        // Writing to a Vec cannot fail.
+        IpAddr::V6(v6) => {
+            let _ = write!(out, "{v6}");
+        }
+    }
+}

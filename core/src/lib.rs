@@ -1,0 +1,14 @@
+//! ringgate-core: everything the gateway decides without doing I/O.
+//!
+//! The HTTP/1 codec ([`http1`]) parses heads zero-copy out of connection
+//! buffers and frames bodies; [`config`] turns TOML into a validated model;
+//! [`router`] and [`balance`] pick a route and a target for a request;
+//! [`status`] maps every failure to one HTTP status. The `proxy` crate wires
+//! these to sockets; nothing here touches one, so all of it is unit-testable.
+#![forbid(unsafe_code)]
+
+pub mod balance;
+pub mod config;
+pub mod http1;
+pub mod router;
+pub mod status;

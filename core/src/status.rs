@@ -1,0 +1,164 @@
+//! One place that maps every failure to an HTTP status (DESIGN.md principle 5).
+//!
+//! Errors in the gateway carry a [`Failure`]: where it came from (client,
+//! upstream, internal) and which status and short reason the client sees.
+//! The connection loop turns a `Failure` into a response with
+//! [`Failure::status`] and a plain-text body of [`Failure::reason`].
+
+/// Who caused a failure; decides blame in logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The downstream client sent something we refuse.
+    Client,
+    /// The upstream target failed or misbehaved.
+    Upstream,
+    /// Neither: configuration or the gateway itself.
+    Internal,
+}
+
+/// Every failure a request can end in, with its status and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Malformed request line, header or body framing (400).
+    BadRequest,
+    /// No route matched (404).
+    NoRoute,
+    /// The client did not send a whole head within `header_timeout` (408).
+    HeaderTimeout,
+    /// The body exceeded `max_body_bytes` (413).
+    BodyTooLarge,
+    /// The request-target exceeded `max_uri_bytes` (414).
+    UriTooLong,
+    /// The head exceeded `max_header_bytes` or `max_headers` (431).
+    HeadersTooLarge,
+    /// The upstream refused the connection (502).
+    UpstreamRefused,
+    /// The upstream reset or closed the connection mid-exchange (502).
+    UpstreamReset,
+    /// The upstream sent a response we cannot parse (502).
+    UpstreamBadResponse,
+    /// No target could be picked (503).
+    NoTarget,
+    /// Connecting to the upstream took longer than `connect_timeout` (504).
+    ConnectTimeout,
+    /// The upstream did not send a response head within `response_timeout` (504).
+    ResponseTimeout,
+    /// The shard is at `max_connections` (503).
+    Overloaded,
+}
+
+impl Failure {
+    /// The HTTP status code the client receives.
+    pub fn status(self) -> u16 {
+        match self {
+            Failure::BadRequest => 400,
+            Failure::NoRoute => 404,
+            Failure::HeaderTimeout => 408,
+            Failure::BodyTooLarge => 413,
+            Failure::UriTooLong => 414,
+            Failure::HeadersTooLarge => 431,
+            Failure::UpstreamRefused | Failure::UpstreamReset | Failure::UpstreamBadResponse => 502,
+            Failure::NoTarget | Failure::Overloaded => 503,
+            Failure::ConnectTimeout | Failure::ResponseTimeout => 504,
+        }
+    }
+
+    /// The short plain-text body naming the reason.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Failure::BadRequest => "bad request",
+            Failure::NoRoute => "no route matches this request",
+            Failure::HeaderTimeout => "request head not received in time",
+            Failure::BodyTooLarge => "request body too large",
+            Failure::UriTooLong => "request URI too long",
+            Failure::HeadersTooLarge => "request headers too large",
+            Failure::UpstreamRefused => "upstream refused the connection",
+            Failure::UpstreamReset => "upstream closed the connection",
+            Failure::UpstreamBadResponse => "upstream sent an invalid response",
+            Failure::NoTarget => "no upstream target available",
+            Failure::ConnectTimeout => "upstream connect timed out",
+            Failure::ResponseTimeout => "upstream response timed out",
+            Failure::Overloaded => "gateway at connection limit",
+        }
+    }
+
+    /// Who is to blame.
+    pub fn source(self) -> Source {
+        match self {
+            Failure::BadRequest
+            | Failure::HeaderTimeout
+            | Failure::BodyTooLarge
+            | Failure::UriTooLong
+            | Failure::HeadersTooLarge => Source::Client,
+            Failure::UpstreamRefused
+            | Failure::UpstreamReset
+            | Failure::UpstreamBadResponse
+            | Failure::ConnectTimeout
+            | Failure::ResponseTimeout => Source::Upstream,
+            Failure::NoRoute | Failure::NoTarget | Failure::Overloaded => Source::Internal,
+        }
+    }
+
+    /// The reason phrase for the status line.
+    pub fn status_text(self) -> &'static str {
+        reason_phrase(self.status())
+    }
+}
+
+/// The standard reason phrase of a status code (RFC 9110 section 15), or "".
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_match_the_design() {
+        let table = [
+            (Failure::BadRequest, 400),
+            (Failure::NoRoute, 404),
+            (Failure::HeaderTimeout, 408),
+            (Failure::BodyTooLarge, 413),
+            (Failure::UriTooLong, 414),
+            (Failure::HeadersTooLarge, 431),
+            (Failure::UpstreamRefused, 502),
+            (Failure::UpstreamReset, 502),
+            (Failure::UpstreamBadResponse, 502),
+            (Failure::NoTarget, 503),
+            (Failure::ConnectTimeout, 504),
+            (Failure::ResponseTimeout, 504),
+        ];
+        for (f, s) in table {
+            assert_eq!(f.status(), s, "{f:?}");
+            assert!(!f.reason().is_empty());
+            assert!(!f.status_text().is_empty());
+        }
+    }
+}

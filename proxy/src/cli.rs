@@ -1,0 +1,44 @@
+//! Command-line interface (clap). Each subcommand maps to one module:
+//! `check` to [`crate::check`], `demo` to [`crate::demo`], none to
+//! [`crate::server`].
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// ringgate: a thread-per-core io_uring HTTP/1.1 API gateway.
+#[derive(Debug, Parser)]
+#[command(name = "ringgate", version, about, long_about = None)]
+pub struct Cli {
+    /// Run the gateway with this TOML config file.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a config file: exit 0 with a summary, or 1 with every error.
+    Check {
+        /// The TOML config file to validate.
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Run the gateway in front of built-in sample services (users, orders, catalog).
+    Demo(DemoOpts),
+}
+
+/// Options of `ringgate demo`.
+#[derive(Debug, Args)]
+pub struct DemoOpts {
+    /// Address the gateway listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Address of the admin listener (health and metrics).
+    #[arg(long, default_value = "127.0.0.1:9901")]
+    pub admin: SocketAddr,
+    /// Number of shards.
+    #[arg(long, default_value_t = 1)]
+    pub shards: usize,
+}

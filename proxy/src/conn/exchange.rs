@@ -1,0 +1,540 @@
+//! One request's way through the gateway: route, pick a target, forward the
+//! head and stream the body upstream, read the response head, stream the
+//! response back, and give the upstream connection back to the pool.
+//!
+//! A small body already in the buffer is sent in the same write as the head,
+//! and a small response body in the same write as the response head, so a
+//! typical request costs one read and one write on each side.
+
+use super::body::{self, PumpError, Source};
+use super::{io, reply, Client, Next};
+use crate::shard::Shard;
+use crate::snapshot::Snapshot;
+use crate::upstream::{connect::connect, UpstreamConn};
+use bytes::Buf;
+use monoio::time::Instant;
+use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
+use ringgate_core::http1::{
+    encode_request, encode_response, BodyKind, Forwarded, HeadReader, Limits, RequestHead,
+    ResponseHead, ResponseOptions, Version, CONTINUE,
+};
+use ringgate_core::router::{strip_prefix, HeaderLookup};
+use ringgate_core::status::{self, Failure};
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// Bodies up to this size that are already buffered go out in the same
+/// write as their head.
+const COALESCE: u64 = 16 * 1024;
+
+/// Limits for upstream response heads (more generous than for clients:
+/// upstreams are trusted to be sane, but not to be small).
+const RESPONSE_LIMITS: Limits = Limits {
+    max_header_bytes: 64 * 1024,
+    max_headers: 256,
+    max_uri_bytes: 64 * 1024,
+};
+
+struct Lookup<'a>(&'a RequestHead);
+
+impl HeaderLookup for Lookup<'_> {
+    fn header(&self, name_lowercase: &str) -> Option<&[u8]> {
+        self.0.header(name_lowercase)
+    }
+}
+
+/// Handle one request; the head has been read, its body (if any) has not.
+pub async fn handle(
+    shard: &Rc<Shard>,
+    snap: &Arc<Snapshot>,
+    client: &mut Client,
+    head: RequestHead,
+) -> Next {
+    let started = Instant::now();
+    let cfg = &snap.config;
+    let found = snap
+        .router
+        .find(head.method(), head.host(), head.path(), &Lookup(&head));
+    let Some((route_index, route)) = found.and_then(|i| cfg.routes.get(i).map(|r| (i, r))) else {
+        return refuse(shard, client, &head, None, Failure::NoRoute).await;
+    };
+    let Some(upstream) = cfg.upstreams.get(route.upstream) else {
+        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
+    };
+    let max_body = route.max_body_bytes.or(cfg.server.max_body_bytes);
+    if let (BodyKind::Length(n), Some(max)) = (head.body(), max_body) {
+        if n > max {
+            return refuse(
+                shard,
+                client,
+                &head,
+                Some(route_index),
+                Failure::BodyTooLarge,
+            )
+            .await;
+        }
+    }
+    if head.expects_continue()
+        && head.version() == Version::Http11
+        && head.body() != BodyKind::Empty
+        && client.buf.is_empty()
+    {
+        client.out.clear();
+        client.out.extend_from_slice(CONTINUE);
+        if io::write_vec(&mut client.stream, &mut client.out)
+            .await
+            .is_err()
+        {
+            return Next::Close;
+        }
+    }
+    let Some(balancer) = shard.balancers.get(route.upstream) else {
+        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
+    };
+    let mut ip_key = [0u8; 16];
+    let key = hash_key(&upstream.balance, &head, client.peer, &mut ip_key);
+    let Some(target) = balancer.pick(key, &|_| false) else {
+        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
+    };
+    balancer.started(target);
+    let request = Request {
+        head: &head,
+        route_index,
+        route,
+        upstream,
+        target,
+        max_body,
+        started,
+    };
+    let next = forward(shard, client, &request).await;
+    balancer.finished(target);
+    next
+}
+
+/// Everything `forward` needs to know about the request being served.
+struct Request<'a> {
+    head: &'a RequestHead,
+    route_index: usize,
+    route: &'a Route,
+    upstream: &'a Upstream,
+    target: usize,
+    max_body: Option<u64>,
+    started: Instant,
+}
+
+fn hash_key<'a>(
+    kind: &BalanceKind,
+    head: &'a RequestHead,
+    peer: SocketAddr,
+    ip: &'a mut [u8; 16],
+) -> Option<&'a [u8]> {
+    match kind {
+        BalanceKind::ConsistentHash(HashKey::Header(name)) => head.header(name),
+        BalanceKind::ConsistentHash(HashKey::ClientIp) => match peer.ip() {
+            IpAddr::V4(v4) => {
+                let (dst, _) = ip.split_at_mut(4);
+                dst.copy_from_slice(&v4.octets());
+                Some(&ip[..4])
+            }
+            IpAddr::V6(v6) => {
+                *ip = v6.octets();
+                Some(&ip[..])
+            }
+        },
+        _ => None,
+    }
+}
+
+fn is_idempotent(method: &[u8]) -> bool {
+    matches!(
+        method,
+        b"GET" | b"HEAD" | b"PUT" | b"DELETE" | b"OPTIONS" | b"TRACE"
+    )
+}
+
+/// What is left of the request body after the head went out.
+#[derive(Debug, Clone, Copy)]
+enum BodyLeft {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+/// Why reading the response head failed.
+#[derive(Debug)]
+enum RespError {
+    /// The connection closed or reset before a single response byte.
+    ClosedEarly,
+    /// It closed or reset partway through the head.
+    Reset,
+    /// The head is not valid HTTP/1.
+    Bad,
+    /// No complete head within `response_timeout`.
+    Timeout,
+    /// Relaying a 1xx to the client failed.
+    ClientGone,
+}
+
+async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> Next {
+    let head = req.head;
+    let path: Cow<'_, [u8]> = match (&req.route.path, req.route.strip_prefix) {
+        (Some(PathMatch::Prefix(prefix)), true) => strip_prefix(head.target(), prefix),
+        _ => Cow::Borrowed(head.target()),
+    };
+    client.out.clear();
+    let fwd = Forwarded {
+        target: &path,
+        client_ip: client.peer.ip(),
+        proto: "http",
+        host_rewrite: req.route.host_rewrite.as_deref(),
+        upgrade: head.is_upgrade(),
+        strip_expect: true,
+    };
+    encode_request(head, &fwd, &mut client.out);
+    let mut body_left = match head.body() {
+        BodyKind::Length(n) if n <= COALESCE && n <= client.buf.len() as u64 => {
+            let n = n as usize;
+            client
+                .out
+                .extend_from_slice(client.buf.get(..n).unwrap_or_default());
+            client.buf.advance(n);
+            BodyLeft::None
+        }
+        BodyKind::Length(n) => BodyLeft::Length(n),
+        BodyKind::Chunked => BodyLeft::Chunked,
+        BodyKind::Empty | BodyKind::CloseDelimited => BodyLeft::None,
+    };
+    let retryable = is_idempotent(head.method()) && matches!(body_left, BodyLeft::None);
+    let ui = req.route.upstream;
+    let Some(target) = req.upstream.targets.get(req.target) else {
+        return refuse(
+            shard,
+            client,
+            head,
+            Some(req.route_index),
+            Failure::NoTarget,
+        )
+        .await;
+    };
+    let mut attempt = 0u32;
+    let (up, resp) = loop {
+        let mut up = match shard
+            .pools
+            .take(ui, req.target, req.upstream.pool_idle_timeout)
+        {
+            Some(conn) => conn,
+            None => {
+                match connect(target.addr, req.upstream.connect_timeout, ui, req.target).await {
+                    Ok(conn) => {
+                        shard.metrics.upstream_connected(ui);
+                        conn
+                    }
+                    Err((failure, error)) => {
+                        warn!(upstream = %req.upstream.name, target = %target.addr, error = ?error, "connect failed");
+                        return refuse(shard, client, head, Some(req.route_index), failure).await;
+                    }
+                }
+            }
+        };
+        let stale_retry = up.reused && retryable && attempt == 0;
+        if let Err(error) = io::write_vec(&mut up.stream, &mut client.out).await {
+            if stale_retry {
+                debug!(target = %target.addr, %error, "pooled connection was closed, retrying on a new one");
+                attempt += 1;
+                continue;
+            }
+            warn!(upstream = %req.upstream.name, target = %target.addr, %error, "write to upstream failed");
+            return refuse(
+                shard,
+                client,
+                head,
+                Some(req.route_index),
+                Failure::UpstreamReset,
+            )
+            .await;
+        }
+        // Streaming a body is the rare path: boxed so the common request's
+        // future stays small (it is moved on every poll of a new request).
+        if !matches!(body_left, BodyLeft::None) {
+            if let Err(next) = Box::pin(send_body(shard, client, req, &mut up, body_left)).await {
+                return next;
+            }
+        }
+        body_left = BodyLeft::None;
+        let forward_1xx = head.version() == Version::Http11;
+        match read_response(
+            &mut up,
+            head.is_head(),
+            req.upstream.response_timeout,
+            client,
+            forward_1xx,
+        )
+        .await
+        {
+            Ok(resp) => break (up, resp),
+            Err(RespError::ClosedEarly) if stale_retry => {
+                debug!(target = %target.addr, "pooled connection was closed, retrying on a new one");
+                attempt += 1;
+            }
+            Err(error) => {
+                let failure = match error {
+                    RespError::Timeout => Failure::ResponseTimeout,
+                    RespError::Bad => Failure::UpstreamBadResponse,
+                    RespError::ClosedEarly | RespError::Reset => Failure::UpstreamReset,
+                    RespError::ClientGone => return Next::Close,
+                };
+                warn!(upstream = %req.upstream.name, target = %target.addr, error = ?error, "bad upstream response");
+                return refuse(shard, client, head, Some(req.route_index), failure).await;
+            }
+        }
+    };
+    client.out.clear();
+    respond(shard, client, req, up, resp).await
+}
+
+/// Stream what is left of the request body upstream. On failure the
+/// client has been answered (or is gone) and the connection must close.
+async fn send_body(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    req: &Request<'_>,
+    up: &mut UpstreamConn,
+    left: BodyLeft,
+) -> Result<(), Next> {
+    let mut src = Source {
+        stream: &mut client.stream,
+        buf: &mut client.buf,
+        read_timeout: shard_idle_timeout(shard),
+    };
+    let result = match left {
+        BodyLeft::None => return Ok(()),
+        BodyLeft::Length(n) => body::length(&mut src, &mut up.stream, n).await,
+        BodyLeft::Chunked => body::chunked(&mut src, &mut up.stream, false, req.max_body)
+            .await
+            .map(|_| ()),
+    };
+    let failure = match result {
+        Ok(()) => return Ok(()),
+        Err(PumpError::Source(error)) => {
+            debug!(error = ?error, "client closed mid-body");
+            return Err(Next::Close);
+        }
+        Err(PumpError::SourceTimeout) => Failure::HeaderTimeout,
+        Err(PumpError::Sink(error)) => {
+            warn!(upstream = %req.upstream.name, %error, "upstream write failed mid-body");
+            Failure::UpstreamReset
+        }
+        Err(PumpError::Framing) => Failure::BadRequest,
+        Err(PumpError::TooLarge) => Failure::BodyTooLarge,
+    };
+    reply::failure(client, shard, Some(req.route_index), failure, true).await;
+    Err(Next::Close)
+}
+
+fn shard_idle_timeout(shard: &Shard) -> Duration {
+    shard.snapshot().config.server.idle_timeout
+}
+
+async fn read_head_once(
+    up: &mut UpstreamConn,
+    was_head: bool,
+    deadline: Instant,
+    received: &mut bool,
+) -> Result<ResponseHead, RespError> {
+    let mut reader = HeadReader::default();
+    loop {
+        if !up.buf.is_empty() {
+            match reader.read_response(&mut up.buf, &RESPONSE_LIMITS, was_head) {
+                Ok(Some(head)) => return Ok(head),
+                Ok(None) => {}
+                Err(error) => {
+                    debug!(%error, "invalid upstream response head");
+                    return Err(RespError::Bad);
+                }
+            }
+        }
+        match monoio::time::timeout_at(deadline, io::read_into(&mut up.stream, &mut up.buf)).await {
+            Err(_) => return Err(RespError::Timeout),
+            Ok(Ok(0)) | Ok(Err(_)) if !*received => return Err(RespError::ClosedEarly),
+            Ok(Ok(0)) | Ok(Err(_)) => return Err(RespError::Reset),
+            Ok(Ok(_)) => *received = true,
+        }
+    }
+}
+
+async fn read_response(
+    up: &mut UpstreamConn,
+    was_head: bool,
+    timeout: Duration,
+    client: &mut Client,
+    forward_1xx: bool,
+) -> Result<ResponseHead, RespError> {
+    let deadline = Instant::now() + timeout;
+    let mut received = !up.buf.is_empty();
+    loop {
+        let head = read_head_once(up, was_head, deadline, &mut received).await?;
+        if !head.is_informational() {
+            return Ok(head);
+        }
+        if forward_1xx {
+            client.out.clear();
+            let opts = ResponseOptions {
+                keep_alive: true,
+                client_version: Version::Http11,
+                dechunk: false,
+                upgrade: false,
+            };
+            encode_response(&head, &opts, &mut client.out);
+            if io::write_vec(&mut client.stream, &mut client.out)
+                .await
+                .is_err()
+            {
+                return Err(RespError::ClientGone);
+            }
+        }
+    }
+}
+
+async fn respond(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    req: &Request<'_>,
+    mut up: UpstreamConn,
+    resp: ResponseHead,
+) -> Next {
+    let head = req.head;
+    let status = resp.status();
+    let version = head.version();
+    if resp.is_switching_protocols() {
+        if !head.is_upgrade() {
+            return refuse(
+                shard,
+                client,
+                head,
+                Some(req.route_index),
+                Failure::UpstreamBadResponse,
+            )
+            .await;
+        }
+        let opts = ResponseOptions {
+            keep_alive: true,
+            client_version: version,
+            dechunk: false,
+            upgrade: true,
+        };
+        encode_response(&resp, &opts, &mut client.out);
+        if io::write_vec(&mut client.stream, &mut client.out)
+            .await
+            .is_err()
+        {
+            return Next::Close;
+        }
+        shard
+            .metrics
+            .request(Some(req.route_index), status, req.started.elapsed());
+        return Next::Upgrade(up);
+    }
+    let framing = resp.body();
+    let dechunk = version == Version::Http10 && framing == BodyKind::Chunked;
+    let keep_alive = head.keep_alive()
+        && !shard.drain.is_draining()
+        && framing != BodyKind::CloseDelimited
+        && !dechunk;
+    let opts = ResponseOptions {
+        keep_alive,
+        client_version: version,
+        dechunk,
+        upgrade: false,
+    };
+    encode_response(&resp, &opts, &mut client.out);
+    let read_timeout = req.upstream.response_timeout;
+    let result: Result<(), PumpError> = match framing {
+        BodyKind::Empty => io::write_vec(&mut client.stream, &mut client.out)
+            .await
+            .map_err(PumpError::Sink),
+        BodyKind::Length(n) if n <= COALESCE && n <= up.buf.len() as u64 => {
+            let n = n as usize;
+            client
+                .out
+                .extend_from_slice(up.buf.get(..n).unwrap_or_default());
+            up.buf.advance(n);
+            io::write_vec(&mut client.stream, &mut client.out)
+                .await
+                .map_err(PumpError::Sink)
+        }
+        other => {
+            let sent = io::write_vec(&mut client.stream, &mut client.out)
+                .await
+                .map_err(PumpError::Sink);
+            match sent {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let mut src = Source {
+                        stream: &mut up.stream,
+                        buf: &mut up.buf,
+                        read_timeout,
+                    };
+                    let dst = &mut client.stream;
+                    // Boxed for the same reason as the request body pump.
+                    Box::pin(async move {
+                        match other {
+                            BodyKind::Length(n) => body::length(&mut src, dst, n).await,
+                            BodyKind::Chunked => body::chunked(&mut src, dst, dechunk, None)
+                                .await
+                                .map(|_| ()),
+                            _ => body::until_eof(&mut src, dst).await.map(|_| ()),
+                        }
+                    })
+                    .await
+                }
+            }
+        }
+    };
+    client.out.clear();
+    shard
+        .metrics
+        .request(Some(req.route_index), status, req.started.elapsed());
+    match result {
+        Ok(()) => {
+            if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {
+                let ui = req.route.upstream;
+                shard.pools.put(up, req.upstream.pool_max_idle);
+                shard.metrics.pool_idle(ui, shard.pools.idle_count(ui));
+            }
+            if keep_alive {
+                Next::KeepAlive
+            } else {
+                Next::Close
+            }
+        }
+        Err(error) => {
+            warn!(upstream = %req.upstream.name, status, error = ?error, "response body relay failed");
+            Next::Close
+        }
+    }
+}
+
+/// Answer a failure before the response started; keep the connection only
+/// when nothing of the request is left unread and the client is not at fault.
+async fn refuse(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    head: &RequestHead,
+    route: Option<usize>,
+    failure: Failure,
+) -> Next {
+    let close = shard.drain.is_draining()
+        || !head.keep_alive()
+        || !matches!(head.body(), BodyKind::Empty | BodyKind::Length(0))
+        || failure.source() == status::Source::Client;
+    reply::failure(client, shard, route, failure, close).await;
+    if close {
+        Next::Close
+    } else {
+        Next::KeepAlive
+    }
+}

@@ -1,0 +1,99 @@
+//! The downstream connection loop.
+//!
+//! [`serve`] owns one client connection for its whole life: it reads heads
+//! ([`head`]), hands each request to [`exchange`] (route, forward, stream the
+//! response back), answers failures ([`reply`]) and, after a 101, tunnels
+//! bytes both ways ([`tunnel`]). Requests are handled one after the other,
+//! so pipelined requests are answered in order. Body bytes move through
+//! [`body`] in bounded chunks.
+
+pub mod body;
+pub mod exchange;
+pub mod head;
+pub mod io;
+pub mod reply;
+pub mod tunnel;
+
+use crate::shard::Shard;
+use bytes::BytesMut;
+use head::HeadOutcome;
+use monoio::net::TcpStream;
+use ringgate_core::http1::HeadReader;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use tracing::{debug, Instrument};
+
+/// Initial capacity of a client connection's read buffer.
+pub const CLIENT_BUF: usize = 8 * 1024;
+
+/// A client connection and the buffers it owns.
+#[derive(Debug)]
+pub struct Client {
+    /// The socket.
+    pub stream: TcpStream,
+    /// Bytes read from the client and not yet consumed.
+    pub buf: BytesMut,
+    /// Scratch buffer for heads written either way.
+    pub out: Vec<u8>,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// What the connection does after a request.
+#[derive(Debug)]
+pub enum Next {
+    /// Read the next request.
+    KeepAlive,
+    /// Close the connection.
+    Close,
+    /// Tunnel bytes between the client and this upstream connection.
+    Upgrade(crate::upstream::UpstreamConn),
+}
+
+/// Serve one accepted connection to the end.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
+    let span = tracing::debug_span!("conn", shard = shard.index, client = %peer);
+    let shard2 = Rc::clone(&shard);
+    async move {
+        let mut client = Client {
+            stream,
+            buf: BytesMut::with_capacity(CLIENT_BUF),
+            out: Vec::with_capacity(1024),
+            peer,
+        };
+        let mut first = true;
+        loop {
+            let snapshot = shard.snapshot();
+            let mut reader = HeadReader::default();
+            let outcome = head::read(
+                &mut client,
+                &mut reader,
+                &snapshot.config.server,
+                first,
+                &shard.drain,
+            )
+            .await;
+            first = false;
+            let head = match outcome {
+                HeadOutcome::Head(head) => head,
+                HeadOutcome::Closed => break,
+                HeadOutcome::Failed(failure) => {
+                    reply::failure(&mut client, &shard, None, failure, true).await;
+                    break;
+                }
+            };
+            match exchange::handle(&shard, &snapshot, &mut client, head).await {
+                Next::KeepAlive => {}
+                Next::Close => break,
+                Next::Upgrade(upstream) => {
+                    Box::pin(tunnel::run(client, upstream)).await;
+                    debug!("tunnel closed");
+                    break;
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await;
+    shard2.closed();
+}

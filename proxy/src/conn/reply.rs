@@ -1,0 +1,52 @@
+//! Error answers: one short plain-text response per [`Failure`], a log line
+//! with structured fields, and the metric. Which status a failure gets is
+//! decided in one place, [`Failure::status`].
+
+use super::{io, Client};
+use crate::shard::Shard;
+use monoio::net::TcpStream;
+use ringgate_core::http1::encode_error;
+use ringgate_core::status::{Failure, Source};
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// Answer `failure` on the client connection. `close` adds `Connection: close`.
+pub async fn failure(
+    client: &mut Client,
+    shard: &Shard,
+    route: Option<usize>,
+    failure: Failure,
+    close: bool,
+) {
+    log(client, shard, route, failure);
+    shard
+        .metrics
+        .request(route, failure.status(), Duration::ZERO);
+    client.out.clear();
+    encode_error(failure.status(), failure.reason(), close, &mut client.out);
+    let _ = io::write_vec(&mut client.stream, &mut client.out).await;
+    client.out.clear();
+}
+
+fn log(client: &Client, shard: &Shard, route: Option<usize>, failure: Failure) {
+    let status = failure.status();
+    let reason = failure.reason();
+    match failure.source() {
+        Source::Client => {
+            info!(shard = shard.index, client = %client.peer, status, reason, "client error")
+        }
+        Source::Upstream => {
+            warn!(shard = shard.index, client = %client.peer, route, status, reason, "upstream error")
+        }
+        Source::Internal => {
+            info!(shard = shard.index, client = %client.peer, route, status, reason, "request refused")
+        }
+    }
+}
+
+/// Answer `failure` on a connection we will not serve, then close it.
+pub async fn refuse(mut stream: TcpStream, failure: Failure) {
+    let mut out = Vec::with_capacity(128);
+    encode_error(failure.status(), failure.reason(), true, &mut out);
+    let _ = io::write_vec(&mut stream, &mut out).await;
+}

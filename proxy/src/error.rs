@@ -1,0 +1,47 @@
+//! Errors of the gateway process (startup, shards, admin). Request-level
+//! failures are [`ringgate_core::status::Failure`]s, mapped to a status in
+//! one place; these are the ones that stop a component.
+
+use std::net::SocketAddr;
+
+/// Why a part of the gateway could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// The config did not validate; every error is listed.
+    #[error("invalid config:\n{0}")]
+    Config(#[from] ringgate_core::config::ConfigErrors),
+    /// A listening socket could not be set up.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The io_uring (or legacy) runtime of a shard could not be built.
+    #[error(
+        "shard {shard}: cannot set up the {driver} driver ({flags}): {source}; \
+             check the kernel (io_uring needs Linux >= 5.19 for these flags), \
+             `sysctl kernel.io_uring_disabled`, RLIMIT_MEMLOCK, or set [server] uring flags off \
+             or driver = \"legacy\""
+    )]
+    Runtime {
+        shard: usize,
+        driver: &'static str,
+        flags: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A thread could not be spawned.
+    #[error("cannot spawn {what}: {source}")]
+    Spawn {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Installing signal handlers failed.
+    #[error("cannot install signal handlers: {0}")]
+    Signals(#[source] std::io::Error),
+    /// A shard thread panicked (a bug: shards must never panic).
+    #[error("shard {0} panicked")]
+    ShardPanicked(usize),
+}

@@ -1,0 +1,24 @@
+//! ringgate: the gateway process.
+//!
+//! [`server`] builds shards from a validated config: one monoio runtime per
+//! shard ([`runtime`]), pinned to a CPU, each with its own SO_REUSEPORT
+//! listeners ([`listener`]), connections ([`conn`]), upstream pools
+//! ([`upstream`]) and metrics ([`metrics`]). The control thread handles
+//! signals and drain ([`drain`]); the [`admin`] listener serves health and
+//! metrics. [`demo`] runs the whole thing in front of built-in services.
+
+pub mod admin;
+pub mod check;
+pub mod cli;
+pub mod conn;
+pub mod demo;
+pub mod drain;
+pub mod error;
+pub mod listener;
+pub mod logging;
+pub mod metrics;
+pub mod runtime;
+pub mod server;
+pub mod shard;
+pub mod snapshot;
+pub mod upstream;

@@ -1,0 +1,156 @@
+//! Wiring: from a validated config to running shards, and back to exit 0.
+//!
+//! On the control thread: install signal handlers, bind every listener,
+//! build the snapshot, start the admin thread and one thread per shard
+//! (pinned, each building its own runtime and reporting whether it could),
+//! then wait for SIGTERM/SIGINT, raise the drain flag and join the shards.
+//! A second signal exits at once.
+
+use crate::drain::DrainFlag;
+use crate::error::ProxyError;
+use crate::metrics::ShardMetrics;
+use crate::runtime::{self, pin};
+use crate::shard::{self, Shard};
+use crate::snapshot::Snapshot;
+use ringgate_core::config::{self, Config};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tracing::{error, info, warn};
+
+/// Load `path` and run until signalled.
+pub fn run_file(path: &Path) -> anyhow::Result<ExitCode> {
+    let config = config::load_file(path).map_err(ProxyError::Config)?;
+    run(config, |_| {})
+}
+
+/// A running gateway, as seen by whoever started it.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The addresses the gateway listens on (port 0 resolved).
+    pub listen: Vec<SocketAddr>,
+    /// The admin listener, if any.
+    pub admin: Option<SocketAddr>,
+    /// The number of shards.
+    pub shards: usize,
+}
+
+/// Run `config` until SIGTERM/SIGINT, then drain. `on_started` runs once
+/// every shard is serving.
+pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<ExitCode> {
+    let mut signals = Signals::new([SIGTERM, SIGINT]).map_err(ProxyError::Signals)?;
+    let cpus = pin::allowed_cpus();
+    let shards = pin::shard_count(&config.server.shards, &cpus);
+    let (listeners, listen) = crate::listener::bind_all(&config.server.listen, shards)?;
+    let driver = config.server.driver;
+    let uring = config.server.uring.clone();
+    let snapshot = Arc::new(Snapshot::new(config));
+    let metrics: Vec<Arc<ShardMetrics>> = (0..shards)
+        .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
+        .collect();
+    let flag = DrainFlag::default();
+
+    let admin = match snapshot.config.server.admin {
+        Some(addr) => Some(crate::admin::start(
+            addr,
+            Arc::clone(&snapshot),
+            metrics.clone(),
+            flag.clone(),
+        )?),
+        None => None,
+    };
+
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ProxyError>>(shards);
+    let mut handles: Vec<JoinHandle<()>> = Vec::with_capacity(shards);
+    for (index, shard_listeners) in listeners.into_iter().enumerate() {
+        let cpu = pin::cpu_for_shard(index, &cpus);
+        let snapshot = Arc::clone(&snapshot);
+        let metrics = Arc::clone(metrics.get(index).ok_or(ProxyError::ShardPanicked(index))?);
+        let flag = flag.clone();
+        let ready_tx = ready_tx.clone();
+        let uring = uring.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("ringgate-shard-{index}"))
+            .spawn(move || {
+                let pinned = pin::pin_current(cpu);
+                info!(shard = index, cpu = ?cpu.map(|c| c.id), pinned, "shard starting");
+                runtime::block_on_shard(
+                    index,
+                    &driver,
+                    &uring,
+                    |result| {
+                        let _ = ready_tx.send(result);
+                    },
+                    move || {
+                        let shard = Rc::new(Shard::new(index, snapshot, metrics));
+                        shard::run(shard, shard_listeners, flag)
+                    },
+                );
+            })
+            .map_err(|source| ProxyError::Spawn {
+                what: format!("shard {index}"),
+                source,
+            })?;
+        handles.push(handle);
+    }
+    drop(ready_tx);
+    for _ in 0..shards {
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                flag.raise();
+                return Err(e.into());
+            }
+            Err(_) => {
+                flag.raise();
+                return Err(anyhow::anyhow!("a shard exited during startup"));
+            }
+        }
+    }
+    let started = Started {
+        listen: listen.clone(),
+        admin,
+        shards,
+    };
+    info!(
+        listen = ?listen,
+        admin = ?admin,
+        shards,
+        driver = ?driver,
+        uring = %runtime::uring::describe(&uring),
+        "ringgate ready"
+    );
+    on_started(&started);
+
+    if let Some(signal) = signals.forever().next() {
+        info!(signal, "signal received, draining");
+    }
+    flag.raise();
+    // A second signal means "stop now".
+    let _ = std::thread::Builder::new()
+        .name("ringgate-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                warn!(signal, "second signal, exiting without drain");
+                std::process::exit(130);
+            }
+        });
+    let mut failed = false;
+    for (index, handle) in handles.into_iter().enumerate() {
+        if handle.join().is_err() {
+            error!(shard = index, "shard panicked");
+            failed = true;
+        }
+    }
+    info!("all shards stopped");
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

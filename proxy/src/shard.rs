@@ -1,0 +1,154 @@
+//! One shard: the state a single core owns and the tasks it runs.
+//!
+//! A shard accepts on its own SO_REUSEPORT listeners, serves every
+//! connection it accepted to the end, and keeps its own balancers, upstream
+//! pools and metrics. Nothing here is shared with another core except the
+//! read-only snapshot and the metrics the admin thread reads.
+
+use crate::conn;
+use crate::drain::{Drain, DrainFlag};
+use crate::metrics::ShardMetrics;
+use crate::snapshot::Snapshot;
+use crate::upstream::Pools;
+use monoio::net::{TcpListener, TcpStream};
+use ringgate_core::balance::Balancer;
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::{info, warn};
+
+/// Per-core state.
+#[derive(Debug)]
+pub struct Shard {
+    /// Shard index (0-based).
+    pub index: usize,
+    // An Rc around the shared Arc: handing the snapshot to a request is a
+    // non-atomic increment, so the Arc's refcount line never bounces
+    // between cores.
+    #[allow(clippy::redundant_allocation)]
+    snapshot: RefCell<Rc<Arc<Snapshot>>>,
+    /// One balancer per upstream, in snapshot order.
+    pub balancers: Vec<Balancer>,
+    /// Idle upstream connections.
+    pub pools: Pools,
+    /// This shard's counters.
+    pub metrics: Arc<ShardMetrics>,
+    /// Shard-local drain signal.
+    pub drain: Rc<Drain>,
+    open: Cell<usize>,
+}
+
+impl Shard {
+    /// State for shard `index` serving `snapshot`.
+    pub fn new(index: usize, snapshot: Arc<Snapshot>, metrics: Arc<ShardMetrics>) -> Shard {
+        let seed = 0x9E37_79B9_7F4A_7C15u64 ^ (index as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let balancers = snapshot
+            .config
+            .upstreams
+            .iter()
+            .map(|u| Balancer::for_targets(&u.balance, &u.targets, seed))
+            .collect();
+        let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
+        Shard {
+            index,
+            snapshot: RefCell::new(Rc::new(snapshot)),
+            balancers,
+            pools,
+            metrics,
+            drain: Rc::new(Drain::default()),
+            open: Cell::new(0),
+        }
+    }
+
+    /// The snapshot new requests are served from.
+    #[allow(clippy::redundant_allocation)]
+    pub fn snapshot(&self) -> Rc<Arc<Snapshot>> {
+        Rc::clone(&self.snapshot.borrow())
+    }
+
+    /// Open downstream connections on this shard.
+    pub fn open_connections(&self) -> usize {
+        self.open.get()
+    }
+
+    fn opened(&self) {
+        self.open.set(self.open.get() + 1);
+        self.metrics.connection_opened();
+    }
+
+    /// A downstream connection ended.
+    pub fn closed(&self) {
+        self.open.set(self.open.get().saturating_sub(1));
+        self.metrics.connection_closed();
+    }
+}
+
+/// The shard's main task: accept until drained, then wait for connections
+/// to finish (at most `drain_timeout`).
+pub async fn run(shard: Rc<Shard>, listeners: Vec<std::net::TcpListener>, flag: DrainFlag) {
+    monoio::spawn(Rc::clone(&shard.drain).watch(flag));
+    for std_listener in listeners {
+        let addr = std_listener.local_addr().ok();
+        match TcpListener::from_std(std_listener) {
+            Ok(listener) => {
+                info!(shard = shard.index, addr = ?addr, "listening");
+                monoio::spawn(accept_loop(listener, Rc::clone(&shard)));
+            }
+            Err(error) => warn!(shard = shard.index, %error, "cannot register listener"),
+        }
+    }
+    shard.drain.wait().await;
+    let drain_timeout = shard.snapshot().config.server.drain_timeout;
+    let deadline = Instant::now() + drain_timeout;
+    info!(
+        shard = shard.index,
+        open = shard.open_connections(),
+        "draining"
+    );
+    while shard.open_connections() > 0 && Instant::now() < deadline {
+        monoio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if shard.open_connections() > 0 {
+        warn!(
+            shard = shard.index,
+            open = shard.open_connections(),
+            "drain deadline passed, closing remaining connections"
+        );
+    } else {
+        info!(shard = shard.index, "drained");
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shard: Rc<Shard>) {
+    let max_connections = shard.snapshot().config.server.max_connections;
+    loop {
+        let accepted = monoio::select! {
+            r = listener.accept() => r,
+            _ = shard.drain.wait() => break,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                shard.opened();
+                if shard.open_connections() > max_connections {
+                    monoio::spawn(reject_overloaded(stream, peer, Rc::clone(&shard)));
+                } else {
+                    monoio::spawn(conn::serve(stream, peer, Rc::clone(&shard)));
+                }
+            }
+            Err(error) => {
+                warn!(shard = shard.index, %error, "accept failed");
+                // Out of file descriptors and similar: back off instead of spinning.
+                monoio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+async fn reject_overloaded(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
+    warn!(shard = shard.index, client = %peer, "connection limit reached, answering 503");
+    conn::reply::refuse(stream, ringgate_core::status::Failure::Overloaded).await;
+    shard.closed();
+}

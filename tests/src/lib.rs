@@ -1,0 +1,51 @@
+//! Test support for ringgate's end-to-end tests (like tokio's `tests/support`).
+//!
+//! Everything here drives real things: [`gateway`] starts the real `ringgate`
+//! binary on a free 127.0.0.1 port with a TOML config in a temp dir;
+//! [`origin`] is a small threaded HTTP/1.1 origin on `std::net` with scripted
+//! replies that records every request head it receives; [`client`] is a raw
+//! `TcpStream` HTTP/1.1 client for keep-alive, pipelining and malformed input;
+//! [`process`] runs curl and Python with deadlines; [`pattern`] is the
+//! deterministic byte stream used for byte-exact body checks; [`metrics`]
+//! parses the Prometheus text the admin endpoint serves.
+//!
+//! Every socket has timeouts and every wait has a deadline, so a broken
+//! gateway makes a test fail, never hang.
+
+pub mod client;
+pub mod gateway;
+pub mod metrics;
+pub mod origin;
+pub mod pattern;
+pub mod process;
+pub mod wire;
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+/// A free 127.0.0.1 address: bind port 0, read it, drop the listener.
+///
+/// Another process could take the port before we use it; that race is tiny
+/// and accepted.
+pub fn free_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local_addr")
+}
+
+/// Polls `cond` every 20 ms until it holds or `timeout` passes; returns
+/// whether it held.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod selftest;

@@ -1,0 +1,575 @@
+//! A real, threaded HTTP/1.1 origin server on `std::net` for the gateway to
+//! forward to.
+//!
+//! [`Origin::start`] binds a free 127.0.0.1 port and serves each accepted
+//! connection on its own thread with keep-alive. Every request is parsed,
+//! its body streamed through a [`pattern::Verifier`](crate::pattern::Verifier)
+//! (so a 1 GiB upload is checked without being held), recorded, and handed to
+//! the test's handler, which picks a [`Reply`]: a normal response, a chunked
+//! one, a generated pattern body, raw bytes, a delay, a close, or a 101 and
+//! an echo tunnel. Tests read back how many connections were accepted and
+//! which request heads arrived.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::pattern::{self, Verifier};
+use crate::wire::{self, Framing, Wire};
+
+/// At most this many body bytes of each request are kept in [`Request::body`].
+pub const KEEP_BODY: usize = 1 << 20;
+const PATIENCE: Duration = Duration::from_secs(30);
+const IDLE: Duration = Duration::from_secs(60);
+
+/// A request as the origin received it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Index of the connection it came on (0 = first accepted).
+    pub conn: usize,
+    /// Method.
+    pub method: String,
+    /// Request-target as sent.
+    pub target: String,
+    /// e.g. `HTTP/1.1`.
+    pub version: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The first [`KEEP_BODY`] bytes of the decoded body.
+    pub body: Vec<u8>,
+    /// Length of the decoded body.
+    pub body_len: u64,
+    /// Whether the body was (a prefix of) [`pattern`](crate::pattern).
+    pub body_pattern_ok: bool,
+    /// Whether the body came chunked.
+    pub chunked: bool,
+}
+
+impl Request {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        wire::header_values(&self.headers, name).first().copied()
+    }
+
+    /// Every value of header `name`.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        wire::header_values(&self.headers, name)
+    }
+
+    /// The path part of the target.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
+/// What the origin does with a request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A response with a Content-Length body (no body for HEAD/204/304;
+    /// Content-Length is added unless `headers` frames the body already).
+    Full {
+        /// Status code.
+        status: u16,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// A chunked response, one chunk per element.
+    Chunked {
+        /// Status code.
+        status: u16,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+        /// The chunks (empty ones are skipped: an empty chunk ends a body).
+        chunks: Vec<Vec<u8>>,
+    },
+    /// A chunked 200 whose chunks are written `gap` apart (a slow body).
+    Trickle {
+        /// The chunks, in order.
+        chunks: Vec<Vec<u8>>,
+        /// Pause before each chunk after the first, and before the end.
+        gap: Duration,
+    },
+    /// 200 with `len` bytes of the pattern, streamed, Content-Length framed.
+    Pattern {
+        /// Body length.
+        len: u64,
+    },
+    /// Writes these bytes and closes the connection.
+    Raw(Vec<u8>),
+    /// Closes the connection without answering.
+    Close,
+    /// Waits, then does the inner reply.
+    Delay(Duration, Box<Reply>),
+    /// Answers `101 Switching Protocols` and then echoes every byte back
+    /// until the peer closes.
+    UpgradeEcho,
+}
+
+impl Reply {
+    /// A `text/plain` response.
+    pub fn text(status: u16, body: &str) -> Reply {
+        Reply::Full {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// A response with no extra headers and no body.
+    pub fn empty(status: u16) -> Reply {
+        Reply::Full {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The echo reply: 200 JSON describing the request (see [`echo_json`]).
+    pub fn echo(name: &str, req: &Request) -> Reply {
+        Reply::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: echo_json(name, req),
+        }
+    }
+}
+
+/// JSON describing a request: `origin`, `method`, `target`, `version`,
+/// `headers` (list of `[name, value]`), `body_len`, `body_pattern_ok`,
+/// `body` (lossy UTF-8 of the kept body), `chunked`, `conn`.
+pub fn echo_json(name: &str, req: &Request) -> Vec<u8> {
+    let headers: Vec<serde_json::Value> = req
+        .headers
+        .iter()
+        .map(|(k, v)| serde_json::json!([k, v]))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "origin": name,
+        "method": req.method,
+        "target": req.target,
+        "version": req.version,
+        "headers": headers,
+        "body_len": req.body_len,
+        "body_pattern_ok": req.body_pattern_ok,
+        "body": String::from_utf8_lossy(&req.body),
+        "chunked": req.chunked,
+        "conn": req.conn,
+    }))
+    .expect("serialize echo JSON")
+}
+
+/// A handler picks the reply for each request.
+pub type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
+/// The list of requests received, shared with connection threads.
+///
+/// A `Mutex` is fine here: this is the test harness's origin, not the
+/// gateway's request path that the workspace-wide ban is about.
+#[allow(clippy::disallowed_types)]
+#[derive(Default)]
+struct Log(std::sync::Mutex<Vec<Request>>);
+
+#[allow(clippy::disallowed_types)]
+impl Log {
+    fn push(&self, r: Request) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+    }
+
+    fn all(&self) -> Vec<Request> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+struct Shared {
+    name: String,
+    handler: Handler,
+    close_idle_after: Option<Duration>,
+    accepted: AtomicUsize,
+    log: Log,
+    stop: Arc<AtomicBool>,
+}
+
+/// A running origin; stops accepting and closes its connections on drop.
+pub struct Origin {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+/// Options for [`Origin`].
+pub struct OriginBuilder {
+    name: String,
+    handler: Handler,
+    close_idle_after: Option<Duration>,
+}
+
+impl OriginBuilder {
+    /// Closes each connection when no new request arrives within `d` after
+    /// a response (a keep-alive origin with a short idle timeout).
+    pub fn close_idle_after(mut self, d: Duration) -> Self {
+        self.close_idle_after = Some(d);
+        self
+    }
+
+    /// Binds a free port and starts serving.
+    pub fn start(self) -> Origin {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("origin bind");
+        let addr = listener.local_addr().expect("origin addr");
+        listener.set_nonblocking(true).expect("origin nonblocking");
+        let shared = Arc::new(Shared {
+            name: self.name,
+            handler: self.handler,
+            close_idle_after: self.close_idle_after,
+            accepted: AtomicUsize::new(0),
+            log: Log::default(),
+            stop: Arc::new(AtomicBool::new(false)),
+        });
+        let s = shared.clone();
+        let accept = thread::spawn(move || accept_loop(listener, s));
+        Origin {
+            addr,
+            shared,
+            accept: Some(accept),
+        }
+    }
+}
+
+impl Origin {
+    /// An origin named `name` whose replies `handler` picks. Every reply
+    /// except raw bytes carries `x-origin: NAME`.
+    pub fn builder(
+        name: &str,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> OriginBuilder {
+        OriginBuilder {
+            name: name.to_string(),
+            handler: Arc::new(handler),
+            close_idle_after: None,
+        }
+    }
+
+    /// Starts an origin with `handler`.
+    pub fn start(
+        name: &str,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Origin {
+        Self::builder(name, handler).start()
+    }
+
+    /// Starts an origin that answers every request with [`Reply::echo`].
+    pub fn echo(name: &str) -> Origin {
+        let n = name.to_string();
+        Self::start(name, move |req| Reply::echo(&n, req))
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// How many connections it has accepted.
+    pub fn accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.log.all()
+    }
+
+    /// How many requests have arrived (fully, with their body).
+    pub fn request_count(&self) -> usize {
+        self.requests().len()
+    }
+
+    /// The last request received; panics if none arrived.
+    pub fn last_request(&self) -> Request {
+        self.requests()
+            .pop()
+            .unwrap_or_else(|| panic!("origin {} received no request", self.name()))
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let id = shared.accepted.fetch_add(1, Ordering::SeqCst);
+                let s = shared.clone();
+                thread::spawn(move || {
+                    let _ = serve(stream, id, &s);
+                });
+            }
+            Err(e) if wire::is_timeout(&e) => thread::sleep(Duration::from_millis(5)),
+            Err(_) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+fn serve(stream: TcpStream, conn: usize, shared: &Shared) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    let mut wire = Wire::new(stream, PATIENCE)?.with_stop(shared.stop.clone());
+    let mut first = true;
+    loop {
+        wire.patience = if first {
+            PATIENCE
+        } else {
+            shared.close_idle_after.unwrap_or(IDLE)
+        };
+        first = false;
+        let Some(head) = wire.read_head(1 << 20)? else {
+            return Ok(());
+        };
+        wire.patience = PATIENCE;
+        let (start, headers) = wire::parse_header_lines(&head)?;
+        let mut parts = start.split(' ');
+        let (method, target, version) =
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(m), Some(t), Some(v), None) => (m.to_string(), t.to_string(), v.to_string()),
+                _ => {
+                    wire.write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )?;
+                    return Ok(());
+                }
+            };
+        let framing = match wire::framing(&headers, true) {
+            Ok(f) => f,
+            Err(_) => {
+                wire.write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )?;
+                return Ok(());
+            }
+        };
+        let mut verifier = Verifier::new();
+        let mut body = Vec::new();
+        let mut sink = |d: &[u8]| {
+            verifier.update(d);
+            let room = KEEP_BODY.saturating_sub(body.len());
+            body.extend_from_slice(&d[..d.len().min(room)]);
+        };
+        match framing {
+            Framing::Length(n) => wire.read_exact_to(n, &mut sink)?,
+            Framing::Chunked => wire.read_chunked_to(&mut sink)?,
+            Framing::None | Framing::UntilClose => {}
+        }
+        let req = Request {
+            conn,
+            method,
+            target,
+            version,
+            headers,
+            body,
+            body_len: verifier.len(),
+            body_pattern_ok: verifier.ok(),
+            chunked: framing == Framing::Chunked,
+        };
+        let wants_close = wire::has_token(&req.headers, "connection", "close")
+            || (req.version == "HTTP/1.0"
+                && !wire::has_token(&req.headers, "connection", "keep-alive"));
+        shared.log.push(req.clone());
+        let reply = (shared.handler)(&req);
+        if !write_reply(&mut wire, &req, reply, shared)? || wants_close {
+            return Ok(());
+        }
+    }
+}
+
+/// Writes `reply`; returns whether the connection may carry another request.
+fn write_reply(wire: &mut Wire, req: &Request, reply: Reply, shared: &Shared) -> io::Result<bool> {
+    let name = &shared.name;
+    match reply {
+        Reply::Full {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = status_line(status);
+            push_headers(&mut head, name, &headers);
+            let framed = headers.iter().any(|(k, _)| {
+                k.eq_ignore_ascii_case("content-length")
+                    || k.eq_ignore_ascii_case("transfer-encoding")
+            });
+            let bodiless_status = (100..200).contains(&status) || status == 204 || status == 304;
+            if !framed && !bodiless_status {
+                head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            }
+            head.push_str("\r\n");
+            let mut out = head.into_bytes();
+            if req.method != "HEAD" && !bodiless_status {
+                out.extend_from_slice(&body);
+            }
+            wire.write_all(&out)?;
+            // An origin that says close, closes.
+            Ok(!wire::has_token(&headers, "connection", "close"))
+        }
+        Reply::Chunked {
+            status,
+            headers,
+            chunks,
+        } => {
+            let mut head = status_line(status);
+            push_headers(&mut head, name, &headers);
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            wire.write_all(head.as_bytes())?;
+            if req.method != "HEAD" {
+                for c in chunks.iter().filter(|c| !c.is_empty()) {
+                    let mut out = format!("{:x}\r\n", c.len()).into_bytes();
+                    out.extend_from_slice(c);
+                    out.extend_from_slice(b"\r\n");
+                    wire.write_all(&out)?;
+                }
+                wire.write_all(b"0\r\n\r\n")?;
+            }
+            Ok(true)
+        }
+        Reply::Trickle { chunks, gap } => {
+            let mut head = status_line(200);
+            push_headers(&mut head, name, &[]);
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            wire.write_all(head.as_bytes())?;
+            for (i, c) in chunks.iter().filter(|c| !c.is_empty()).enumerate() {
+                if i > 0 && !pause(gap, shared) {
+                    return Ok(false);
+                }
+                let mut out = format!("{:x}\r\n", c.len()).into_bytes();
+                out.extend_from_slice(c);
+                out.extend_from_slice(b"\r\n");
+                wire.write_all(&out)?;
+            }
+            if !pause(gap, shared) {
+                return Ok(false);
+            }
+            wire.write_all(b"0\r\n\r\n")?;
+            Ok(true)
+        }
+        Reply::Pattern { len } => {
+            let mut head = status_line(200);
+            push_headers(
+                &mut head,
+                name,
+                &[("Content-Type".into(), "application/octet-stream".into())],
+            );
+            head.push_str(&format!("Content-Length: {len}\r\n\r\n"));
+            wire.write_all(head.as_bytes())?;
+            if req.method != "HEAD" {
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut off = 0u64;
+                while off < len {
+                    if shared.stop.load(Ordering::Relaxed) {
+                        return Ok(false);
+                    }
+                    let n = (len - off).min(buf.len() as u64) as usize;
+                    pattern::fill(off, &mut buf[..n]);
+                    wire.write_all(&buf[..n])?;
+                    off += n as u64;
+                }
+            }
+            Ok(true)
+        }
+        Reply::Raw(bytes) => {
+            wire.write_all(&bytes)?;
+            let _ = wire.shutdown_write();
+            Ok(false)
+        }
+        Reply::Close => Ok(false),
+        Reply::Delay(d, inner) => {
+            let until = Instant::now() + d;
+            while Instant::now() < until {
+                if shared.stop.load(Ordering::Relaxed) {
+                    return Ok(false);
+                }
+                thread::sleep(
+                    Duration::from_millis(10).min(until.saturating_duration_since(Instant::now())),
+                );
+            }
+            write_reply(wire, req, *inner, shared)
+        }
+        Reply::UpgradeEcho => {
+            let proto = req.header("upgrade").unwrap_or("websocket").to_string();
+            let mut head = status_line(101);
+            push_headers(
+                &mut head,
+                name,
+                &[
+                    ("Upgrade".into(), proto),
+                    ("Connection".into(), "Upgrade".into()),
+                ],
+            );
+            head.push_str("\r\n");
+            wire.write_all(head.as_bytes())?;
+            loop {
+                let pending = wire.take_buffered();
+                if !pending.is_empty() {
+                    wire.write_all(&pending)?;
+                }
+                if wire.fill()? == 0 {
+                    let _ = wire.shutdown_write();
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps `d` unless the origin stops first; returns whether it slept fully.
+fn pause(d: Duration, shared: &Shared) -> bool {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        if shared.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        thread::sleep(
+            Duration::from_millis(10).min(until.saturating_duration_since(Instant::now())),
+        );
+    }
+    true
+}
+
+fn status_line(status: u16) -> String {
+    format!("HTTP/1.1 {status} {}\r\n", reason(status))
+}
+
+fn push_headers(head: &mut String, name: &str, headers: &[(String, String)]) {
+    head.push_str(&format!("x-origin: {name}\r\n"));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+}
+
+/// The standard reason phrase for `status`.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
