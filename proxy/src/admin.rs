@@ -60,6 +60,7 @@ fn respond(
     status: u16,
     content_type: &str,
     body: &[u8],
+    send_body: bool,
     keep_alive: bool,
 ) -> std::io::Result<()> {
     let reason = ringgate_core::status::reason_phrase(status);
@@ -69,7 +70,10 @@ fn respond(
         body.len()
     );
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body)
+    if send_body {
+        stream.write_all(body)?;
+    }
+    Ok(())
 }
 
 fn serve(
@@ -117,8 +121,7 @@ fn serve(
             (false, _) => (405, "text/plain", b"method not allowed\n".to_vec()),
             _ => (404, "text/plain", b"not found\n".to_vec()),
         };
-        let body = if head.is_head() { &[][..] } else { &body[..] };
-        respond(&mut stream, status, ctype, body, keep)?;
+        respond(&mut stream, status, ctype, &body, !head.is_head(), keep)?;
         if !keep {
             return Ok(());
         }

@@ -101,6 +101,14 @@ pub enum Reply {
     },
     /// Writes these bytes and closes the connection.
     Raw(Vec<u8>),
+    /// Writes these raw pieces `gap` apart (each its own TCP segment) and
+    /// keeps the connection: the pieces must form one complete response.
+    RawPieces {
+        /// The pieces, in order.
+        pieces: Vec<Vec<u8>>,
+        /// Pause between pieces.
+        gap: Duration,
+    },
     /// Closes the connection without answering.
     Close,
     /// Waits, then does the inner reply.
@@ -491,6 +499,15 @@ fn write_reply(wire: &mut Wire, req: &Request, reply: Reply, shared: &Shared) ->
             wire.write_all(&bytes)?;
             let _ = wire.shutdown_write();
             Ok(false)
+        }
+        Reply::RawPieces { pieces, gap } => {
+            for (i, p) in pieces.iter().enumerate() {
+                if i > 0 && !pause(gap, shared) {
+                    return Ok(false);
+                }
+                wire.write_all(p)?;
+            }
+            Ok(true)
         }
         Reply::Close => Ok(false),
         Reply::Delay(d, inner) => {

@@ -18,6 +18,19 @@ fn setup(upstream_extra: &str) -> (Origin, Gateway) {
         "/truncated" => Reply::Raw(
             b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly 20 bytes here..".to_vec(),
         ),
+        "/split-head" => Reply::RawPieces {
+            pieces: [
+                &b"HTTP/1.1 200 OK\r\nCont"[..],
+                b"ent-Length: 5\r\nX-Split: yes\r",
+                b"\n\r",
+                b"\nhel",
+                b"lo",
+            ]
+            .iter()
+            .map(|p| p.to_vec())
+            .collect(),
+            gap: Duration::from_millis(40),
+        },
         _ => Reply::echo("o", req),
     });
     let gw = Gateway::builder()
@@ -135,4 +148,41 @@ fn concurrent_clients_get_their_own_responses() {
         w.join().expect("worker panicked");
     }
     assert_eq!(o.request_count(), 1600);
+}
+
+#[test]
+fn response_head_split_across_segments() {
+    // The origin's head arrives in pieces; the gateway must assemble it.
+    let (o, gw) = setup("");
+    let mut conn = Conn::open(gw.addr());
+    for i in 0..2 {
+        let r = conn
+            .request("GET", "s.test", "/split-head", &[], b"")
+            .unwrap_or_else(|e| panic!("split response head, round {i}: {e}"));
+        assert_eq!(r.status, 200, "round {i}: {:?}", r.text());
+        assert_eq!(r.header("x-split"), Some("yes"));
+        assert_eq!(r.body, b"hello");
+    }
+    assert_eq!(o.accepted(), 1, "the upstream connection should be reused");
+}
+
+#[test]
+fn request_body_in_many_segments() {
+    let (o, gw) = setup("");
+    let mut conn = Conn::open(gw.addr());
+    let body = ringgate_tests::pattern::bytes(4000);
+    conn.send(b"POST /segments HTTP/1.1\r\nHost: s.test\r\nContent-Length: 4000\r\n\r\n")
+        .expect("head");
+    for piece in body.chunks(500) {
+        std::thread::sleep(Duration::from_millis(20));
+        conn.send(piece).expect("body piece");
+    }
+    let r = conn.read_response("POST").expect("response");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let req = o.last_request();
+    assert_eq!(req.body_len, 4000);
+    assert!(
+        req.body_pattern_ok,
+        "the body was corrupted on its way through"
+    );
 }

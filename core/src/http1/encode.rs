@@ -174,6 +174,14 @@ pub fn encode_response(head: &ResponseHead, opts: &ResponseOptions, out: &mut Ve
 /// `Content-Length`, `Connection: close` if `close`, and `reason` plus a
 /// newline as the body.
 pub fn encode_error(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
+    encode_error_head(status, reason, close, out);
+    out.extend_from_slice(reason.as_bytes());
+    out.push(b'\n');
+}
+
+/// The same response without its body, for a HEAD request (RFC 9110
+/// section 9.3.2): identical head, `Content-Length` of the body not sent.
+pub fn encode_error_head(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
     let phrase = match reason_phrase(status) {
         "" => reason,
         phrase => phrase,
@@ -191,8 +199,6 @@ pub fn encode_error(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
         out.extend_from_slice(b"Connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(reason.as_bytes());
-    out.push(b'\n');
 }
 
 fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {

@@ -18,6 +18,7 @@ use super::framing::{index_headers, Facts, CONN_CLOSE, CONN_KEEP_ALIVE, CONN_UPG
 use super::headers::{HeaderTable, Headers, Span};
 use super::target::{check_host, path_range};
 use super::{BodyKind, Limits, Version, MAX_HEADERS};
+use std::borrow::Cow;
 
 /// A request head: the raw bytes and where each part of them is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +123,35 @@ impl RequestHead {
         match self.path {
             Some(span) => span.get(&self.raw),
             None => b"/",
+        }
+    }
+
+    /// The target in origin-form, as a gateway sends it upstream (RFC 9112
+    /// section 3.2.2: to an origin server, a client sends origin-form):
+    /// the target itself unless it is absolute-form, then its path and query
+    /// (`http://a.example/x?y` becomes `/x?y`, `http://a.example?y` `/?y`).
+    pub fn origin_target(&self) -> Cow<'_, [u8]> {
+        let target = self.target();
+        match self.path {
+            Some(span) if span.start == self.target.start => Cow::Borrowed(target),
+            Some(span) => Cow::Borrowed(
+                self.raw
+                    .get(span.start as usize..self.target.end as usize)
+                    .unwrap_or(b"/"),
+            ),
+            None => {
+                let query = target.iter().position(|&b| b == b'?');
+                let fragment = target.iter().position(|&b| b == b'#');
+                match query {
+                    Some(q) => {
+                        let end = fragment.filter(|&f| f > q).unwrap_or(target.len());
+                        let mut owned = b"/".to_vec();
+                        owned.extend_from_slice(target.get(q..end).unwrap_or_default());
+                        Cow::Owned(owned)
+                    }
+                    None => Cow::Borrowed(b"/"),
+                }
+            }
         }
     }
 

@@ -181,9 +181,10 @@ enum RespError {
 
 async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> Next {
     let head = req.head;
+    let origin = head.origin_target();
     let path: Cow<'_, [u8]> = match (&req.route.path, req.route.strip_prefix) {
-        (Some(PathMatch::Prefix(prefix)), true) => strip_prefix(head.target(), prefix),
-        _ => Cow::Borrowed(head.target()),
+        (Some(PathMatch::Prefix(prefix)), true) => strip_prefix(&origin, prefix),
+        _ => Cow::Borrowed(&origin),
     };
     client.out.clear();
     let fwd = Forwarded {
@@ -222,10 +223,16 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
     };
     let mut attempt = 0u32;
     let (up, resp) = loop {
-        let mut up = match shard
-            .pools
-            .take(ui, req.target, req.upstream.pool_idle_timeout)
-        {
+        // A retry always gets a fresh connection: when one pooled connection
+        // went stale, its neighbours in the pool likely did too.
+        let pooled = if attempt == 0 {
+            shard
+                .pools
+                .take(ui, req.target, req.upstream.pool_idle_timeout)
+        } else {
+            None
+        };
+        let mut up = match pooled {
             Some(conn) => conn,
             None => {
                 match connect(target.addr, req.upstream.connect_timeout, ui, req.target).await {
@@ -331,7 +338,11 @@ async fn send_body(
         Err(PumpError::Framing) => Failure::BadRequest,
         Err(PumpError::TooLarge) => Failure::BodyTooLarge,
     };
-    reply::failure(client, shard, Some(req.route_index), failure, true).await;
+    let answer = reply::Answer {
+        close: true,
+        head_only: req.head.is_head(),
+    };
+    reply::failure(client, shard, Some(req.route_index), failure, answer).await;
     Err(Next::Close)
 }
 
@@ -451,7 +462,9 @@ async fn respond(
         upgrade: false,
     };
     encode_response(&resp, &opts, &mut client.out);
-    let read_timeout = req.upstream.response_timeout;
+    // response_timeout bounds the wait for the head; once the body flows,
+    // a stall is bounded by the server's idle_timeout, as on the client side.
+    let read_timeout = shard_idle_timeout(shard);
     let result: Result<(), PumpError> = match framing {
         BodyKind::Empty => io::write_vec(&mut client.stream, &mut client.out)
             .await
@@ -531,7 +544,11 @@ async fn refuse(
         || !head.keep_alive()
         || !matches!(head.body(), BodyKind::Empty | BodyKind::Length(0))
         || failure.source() == status::Source::Client;
-    reply::failure(client, shard, route, failure, close).await;
+    let answer = reply::Answer {
+        close,
+        head_only: head.is_head(),
+    };
+    reply::failure(client, shard, route, failure, answer).await;
     if close {
         Next::Close
     } else {

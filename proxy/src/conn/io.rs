@@ -5,6 +5,7 @@
 //! rest of the code can treat buffers as fields.
 
 use bytes::BytesMut;
+use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
 
@@ -13,14 +14,19 @@ const MIN_SPARE: usize = 4 * 1024;
 /// Grow by this much when the spare room runs low.
 pub const READ_CHUNK: usize = 64 * 1024;
 
-/// Read once into the spare capacity of `buf`; returns bytes read (0 = EOF).
+/// Read once into the spare capacity of `buf`, after the bytes it already
+/// holds; returns bytes read (0 = EOF).
+///
+/// monoio's `IoBufMut` for `BytesMut` writes at the start of the buffer, so
+/// the read goes through a `SliceMut` over the spare capacity: that appends.
 pub async fn read_into(stream: &mut TcpStream, buf: &mut BytesMut) -> std::io::Result<usize> {
     if buf.capacity() - buf.len() < MIN_SPARE {
         buf.reserve(READ_CHUNK);
     }
-    let owned = std::mem::take(buf);
-    let (res, owned) = stream.read(owned).await;
-    *buf = owned;
+    let (len, cap) = (buf.len(), buf.capacity());
+    let spare = std::mem::take(buf).slice_mut(len..cap);
+    let (res, spare) = stream.read(spare).await;
+    *buf = spare.into_inner();
     res
 }
 

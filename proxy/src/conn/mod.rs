@@ -78,7 +78,11 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
                 HeadOutcome::Head(head) => head,
                 HeadOutcome::Closed => break,
                 HeadOutcome::Failed(failure) => {
-                    reply::failure(&mut client, &shard, None, failure, true).await;
+                    let answer = reply::Answer {
+                        close: true,
+                        head_only: false,
+                    };
+                    reply::failure(&mut client, &shard, None, failure, answer).await;
                     break;
                 }
             };

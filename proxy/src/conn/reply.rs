@@ -5,25 +5,39 @@
 use super::{io, Client};
 use crate::shard::Shard;
 use monoio::net::TcpStream;
-use ringgate_core::http1::encode_error;
+use ringgate_core::http1::{encode_error, encode_error_head};
 use ringgate_core::status::{Failure, Source};
 use std::time::Duration;
 use tracing::{info, warn};
 
-/// Answer `failure` on the client connection. `close` adds `Connection: close`.
+/// How the gateway answers a failure.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    /// Add `Connection: close` (and close after).
+    pub close: bool,
+    /// The request was HEAD: send the head only (RFC 9110 section 9.3.2).
+    pub head_only: bool,
+}
+
+/// Answer `failure` on the client connection.
 pub async fn failure(
     client: &mut Client,
     shard: &Shard,
     route: Option<usize>,
     failure: Failure,
-    close: bool,
+    answer: Answer,
 ) {
     log(client, shard, route, failure);
     shard
         .metrics
         .request(route, failure.status(), Duration::ZERO);
     client.out.clear();
-    encode_error(failure.status(), failure.reason(), close, &mut client.out);
+    let (status, reason) = (failure.status(), failure.reason());
+    if answer.head_only {
+        encode_error_head(status, reason, answer.close, &mut client.out);
+    } else {
+        encode_error(status, reason, answer.close, &mut client.out);
+    }
     let _ = io::write_vec(&mut client.stream, &mut client.out).await;
     client.out.clear();
 }
