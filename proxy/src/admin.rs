@@ -5,13 +5,14 @@
 //! loads) never slows a shard down. Requests are parsed with the same codec
 //! as the data path.
 
+use crate::blocking::{self, Head};
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
 use crate::metrics::{self, ShardMetrics};
 use crate::snapshot::Snapshot;
 use bytes::BytesMut;
-use ringgate_core::http1::{encode_error, HeadReader, Limits};
-use std::io::{Read, Write};
+use ringgate_core::http1::{encode_error, Limits};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,25 +86,16 @@ fn serve(
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     let mut buf = BytesMut::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
     loop {
-        let mut reader = HeadReader::default();
-        let head = loop {
-            match reader.read_request(&mut buf, &LIMITS) {
-                Ok(Some(head)) => break head,
-                Ok(None) => {}
-                Err(error) => {
-                    let mut out = Vec::new();
-                    let f = error.failure();
-                    encode_error(f.status(), f.reason(), true, &mut out);
-                    return stream.write_all(&out);
-                }
+        let head = match blocking::read_head(&mut stream, &mut buf, &LIMITS)? {
+            Head::Request(head) => head,
+            Head::Closed => return Ok(()),
+            Head::Invalid(error) => {
+                let mut out = Vec::new();
+                let f = error.failure();
+                encode_error(f.status(), f.reason(), true, &mut out);
+                return stream.write_all(&out);
             }
-            let n = stream.read(&mut chunk)?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         };
         let keep = head.keep_alive();
         let get = head.method() == b"GET" || head.is_head();

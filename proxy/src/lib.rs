@@ -8,6 +8,7 @@
 //! metrics. [`demo`] runs the whole thing in front of built-in services.
 
 pub mod admin;
+pub mod blocking;
 pub mod check;
 pub mod cli;
 pub mod conn;

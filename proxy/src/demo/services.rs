@@ -3,8 +3,9 @@
 //! They exist so `ringgate demo` shows real proxying with nothing else
 //! installed; they are not meant to be fast.
 
+use crate::blocking::{self, Head};
 use bytes::BytesMut;
-use ringgate_core::http1::{BodyKind, HeadReader, Limits, RequestHead};
+use ringgate_core::http1::{BodyKind, Limits, RequestHead};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -60,20 +61,13 @@ fn spawn(service: Service) -> std::io::Result<SocketAddr> {
 fn serve(mut stream: TcpStream, service: Service) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut buf = BytesMut::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
     loop {
-        let mut reader = HeadReader::default();
-        let head = loop {
-            match reader.read_request(&mut buf, &LIMITS) {
-                Ok(Some(head)) => break head,
-                Ok(None) => {}
-                Err(_) => return reply(&mut stream, 400, "{\"error\":\"bad request\"}", false),
+        let head = match blocking::read_head(&mut stream, &mut buf, &LIMITS)? {
+            Head::Request(head) => head,
+            Head::Closed => return Ok(()),
+            Head::Invalid(_) => {
+                return reply(&mut stream, 400, "{\"error\":\"bad request\"}", false)
             }
-            let n = stream.read(&mut chunk)?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         };
         let body = read_body(&mut stream, &mut buf, &head)?;
         let (status, json) = answer(service, &head, &body);

@@ -7,7 +7,7 @@
 //! shard's ring is only ever touched by its own thread (SINGLE_ISSUER).
 
 use crate::error::ProxyError;
-use monoio::{IoUringDriver, LegacyDriver, RuntimeBuilder};
+use monoio::{IoUringDriver, LegacyDriver, Runtime, RuntimeBuilder};
 use ringgate_core::config::{Driver, Uring};
 use std::future::Future;
 
@@ -62,33 +62,41 @@ pub fn block_on_shard<F, Fut>(
                 .uring_builder(builder(uring))
                 .enable_timer()
                 .build();
-            match built {
-                Ok(mut rt) => {
-                    ready(Ok(()));
-                    rt.block_on(make());
-                }
-                Err(source) => ready(Err(ProxyError::Runtime {
-                    shard,
-                    driver: "io_uring",
-                    flags: describe(uring),
-                    source,
-                })),
-            }
+            run_built(built, ready, make, |source| ProxyError::Runtime {
+                shard,
+                driver: "io_uring",
+                flags: describe(uring),
+                source,
+            });
         }
         Driver::Legacy => {
             let built = RuntimeBuilder::<LegacyDriver>::new().enable_timer().build();
-            match built {
-                Ok(mut rt) => {
-                    ready(Ok(()));
-                    rt.block_on(make());
-                }
-                Err(source) => ready(Err(ProxyError::Runtime {
-                    shard,
-                    driver: "legacy epoll",
-                    flags: String::new(),
-                    source,
-                })),
-            }
+            run_built(built, ready, make, |source| ProxyError::Runtime {
+                shard,
+                driver: "legacy epoll",
+                flags: String::new(),
+                source,
+            });
         }
+    }
+}
+
+/// Report whether the runtime was built, then run the shard on it.
+fn run_built<D, F, Fut>(
+    built: std::io::Result<Runtime<D>>,
+    ready: impl FnOnce(Result<(), ProxyError>),
+    make: F,
+    error: impl FnOnce(std::io::Error) -> ProxyError,
+) where
+    D: monoio::Driver,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    match built {
+        Ok(mut rt) => {
+            ready(Ok(()));
+            rt.block_on(make());
+        }
+        Err(source) => ready(Err(error(source))),
     }
 }
