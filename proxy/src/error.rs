@@ -19,17 +19,16 @@ pub enum ProxyError {
     },
     /// The io_uring (or legacy) runtime of a shard could not be built.
     #[error(
-        "shard {shard}: cannot set up the {driver} driver ({flags}): {source}; \
-             check the kernel (io_uring needs Linux >= 5.19 for these flags), \
-             `sysctl kernel.io_uring_disabled`, RLIMIT_MEMLOCK, or set [server] uring flags off \
-             or driver = \"legacy\""
+        "shard {shard}: cannot set up the {driver} driver ({flags}): {error}; \
+         check `sysctl kernel.io_uring_disabled` and the kernel version \
+         (DEFER_TASKRUN needs Linux 6.1), or turn [server] uring flags off, \
+         or set [server] driver = \"legacy\""
     )]
     Runtime {
         shard: usize,
         driver: &'static str,
         flags: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A thread could not be spawned.
     #[error("cannot spawn {what}: {source}")]

@@ -2,6 +2,7 @@
 //! `info`), e.g. `RINGGATE_LOG=ringgate=debug`. Set `RINGGATE_LOG_FORMAT=json`
 //! for JSON lines.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Install the global subscriber. Safe to call once at startup.
@@ -10,6 +11,7 @@ pub fn init() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     let json = std::env::var("RINGGATE_LOG_FORMAT").is_ok_and(|v| v == "json");
     let result = if json {

@@ -62,20 +62,20 @@ pub fn block_on_shard<F, Fut>(
                 .uring_builder(builder(uring))
                 .enable_timer()
                 .build();
-            run_built(built, ready, make, |source| ProxyError::Runtime {
+            run_built(built, ready, make, |error| ProxyError::Runtime {
                 shard,
                 driver: "io_uring",
                 flags: describe(uring),
-                source,
+                error,
             });
         }
         Driver::Legacy => {
             let built = RuntimeBuilder::<LegacyDriver>::new().enable_timer().build();
-            run_built(built, ready, make, |source| ProxyError::Runtime {
+            run_built(built, ready, make, |error| ProxyError::Runtime {
                 shard,
                 driver: "legacy epoll",
                 flags: String::new(),
-                source,
+                error,
             });
         }
     }
