@@ -9,6 +9,7 @@
 
 pub mod body;
 pub mod exchange;
+pub mod guard;
 pub mod head;
 pub mod io;
 pub mod reply;
@@ -54,7 +55,7 @@ pub enum Next {
 pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
     let span = tracing::debug_span!("conn", shard = shard.index, client = %peer);
     let shard2 = Rc::clone(&shard);
-    async move {
+    let task = async move {
         let mut client = Client {
             stream,
             buf: BytesMut::with_capacity(CLIENT_BUF),
@@ -97,7 +98,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
             }
         }
     }
-    .instrument(span)
-    .await;
+    .instrument(span);
+    let _ = guard::Contained::new(task).await;
     shard2.closed();
 }
