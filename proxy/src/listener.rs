@@ -12,17 +12,21 @@ use std::net::{SocketAddr, TcpListener};
 /// Backlog for each listening socket (the kernel caps it at somaxconn).
 pub const BACKLOG: i32 = 4096;
 
-fn bind_one(addr: SocketAddr) -> Result<TcpListener, ProxyError> {
-    let err = |source| ProxyError::Listen { addr, source };
-    let socket =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(err)?;
-    socket.set_reuse_address(true).map_err(err)?;
-    socket.set_reuse_port(true).map_err(err)?;
-    socket.set_nodelay(true).map_err(err)?;
-    socket.set_nonblocking(true).map_err(err)?;
-    socket.bind(&addr.into()).map_err(err)?;
-    socket.listen(BACKLOG).map_err(err)?;
+/// One non-blocking SO_REUSEPORT listening socket on `addr` (accepted
+/// sockets inherit TCP_NODELAY from it on Linux).
+pub fn bind_reuseport(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nodelay(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
     Ok(socket.into())
+}
+
+fn bind_one(addr: SocketAddr) -> Result<TcpListener, ProxyError> {
+    bind_reuseport(addr).map_err(|source| ProxyError::Listen { addr, source })
 }
 
 /// Bind `addrs` once per shard. Returns, per shard, its listeners in the

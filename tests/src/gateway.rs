@@ -17,27 +17,9 @@ use crate::free_addr;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Path of the `ringgate` binary: `$RINGGATE_BIN`, or `ringgate` next to the
-/// `deps/` folder of the running test executable.
+/// Path of the `ringgate` binary: `$RINGGATE_BIN`, or next to the test executable.
 pub fn binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("RINGGATE_BIN") {
-        let p = PathBuf::from(p);
-        assert!(p.is_file(), "RINGGATE_BIN={} does not exist", p.display());
-        return p;
-    }
-    let exe = std::env::current_exe().expect("current_exe");
-    // <target>/<profile>/deps/<test>-<hash>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or_else(|| panic!("unexpected test executable path {}", exe.display()));
-    let bin = profile_dir.join("ringgate");
-    assert!(
-        bin.is_file(),
-        "gateway binary {} not found; build it first: cargo build --release (or set RINGGATE_BIN)",
-        bin.display()
-    );
-    bin
+    crate::process::workspace_binary("ringgate", "RINGGATE_BIN")
 }
 
 /// Settings for a gateway under test.

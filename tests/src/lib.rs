@@ -18,6 +18,8 @@ pub mod metrics;
 pub mod origin;
 pub mod pattern;
 pub mod process;
+pub mod ringbench;
+pub mod ringload;
 pub mod wire;
 
 use std::net::{SocketAddr, TcpListener};

@@ -177,3 +177,26 @@ impl Drop for Blackhole {
         let _ = self.child.wait();
     }
 }
+
+/// Path of one of the workspace's binaries: `$ENV_VAR` if set, otherwise
+/// `name` next to the `deps/` folder of the running test executable
+/// (`<target>/<profile>/deps/<test>-<hash>` -> `<target>/<profile>/name`).
+pub fn workspace_binary(name: &str, env_var: &str) -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        let p = std::path::PathBuf::from(p);
+        assert!(p.is_file(), "{env_var}={} does not exist", p.display());
+        return p;
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap_or_else(|| panic!("unexpected test executable path {}", exe.display()));
+    let bin = profile_dir.join(name);
+    assert!(
+        bin.is_file(),
+        "{name} binary {} not found; build it first: cargo build --release (or set {env_var})",
+        bin.display()
+    );
+    bin
+}

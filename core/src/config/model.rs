@@ -102,6 +102,20 @@ pub struct Uring {
     pub sqpoll_idle: Duration,
 }
 
+impl Default for Uring {
+    /// The documented defaults (see [`super::defaults`]).
+    fn default() -> Uring {
+        use super::defaults as d;
+        Uring {
+            entries: d::URING_ENTRIES,
+            coop_taskrun: d::URING_COOP_TASKRUN,
+            defer_taskrun: d::URING_DEFER_TASKRUN,
+            sqpoll: d::URING_SQPOLL,
+            sqpoll_idle: d::URING_SQPOLL_IDLE,
+        }
+    }
+}
+
 /// Limits on a request head (431 or 414 beyond): the codec's own type,
 /// so the validated config hands the parser its limits as they are.
 pub use crate::http1::Limits;

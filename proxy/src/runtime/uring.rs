@@ -26,7 +26,8 @@ pub fn describe(uring: &Uring) -> String {
     s
 }
 
-fn builder(uring: &Uring) -> io_uring::Builder {
+/// The io_uring builder for these flags (shared with ringload and ringbench).
+pub fn ring_builder(uring: &Uring) -> io_uring::Builder {
     let mut urb = io_uring::IoUring::builder();
     if uring.coop_taskrun {
         urb.setup_coop_taskrun();
@@ -59,7 +60,7 @@ pub fn block_on_shard<F, Fut>(
         Driver::IoUring => {
             let built = RuntimeBuilder::<IoUringDriver>::new()
                 .with_entries(uring.entries)
-                .uring_builder(builder(uring))
+                .uring_builder(ring_builder(uring))
                 .enable_timer()
                 .build();
             run_built(built, ready, make, |error| ProxyError::Runtime {

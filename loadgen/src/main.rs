@@ -1,0 +1,46 @@
+//! The `ringload` binary: parse, run, report. See the crate docs.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use ringload::cli::Args;
+use ringload::plan::Plan;
+use ringload::report::{hgrm, hlog::HlogSink, json::JsonReport, text};
+use ringload::run;
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ringload: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let plan = Plan::from_args(&args)?;
+    let mut hlog = match &args.hlog {
+        Some(p) => Some(HlogSink::create(p).with_context(|| format!("--hlog {}", p.display()))?),
+        None => None,
+    };
+    let summary = match hlog.as_mut() {
+        Some(sink) => run::run(plan, !args.quiet, sink)?,
+        None => run::run(plan, !args.quiet, &mut ())?,
+    };
+    print!("{}", text::render(&summary));
+    if let Some(sink) = hlog {
+        sink.finish().map_err(|e| anyhow::anyhow!("--hlog: {e}"))?;
+    }
+    if let Some(p) = &args.json {
+        std::fs::write(p, JsonReport::new(&summary).to_string_pretty() + "\n")
+            .with_context(|| format!("--json {}", p.display()))?;
+    }
+    if let Some(p) = &args.hgrm {
+        std::fs::write(p, hgrm::render(&summary.stats.latency))
+            .with_context(|| format!("--hgrm {}", p.display()))?;
+    }
+    Ok(())
+}
