@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -88,11 +88,10 @@ impl GatewayBuilder {
 
 /// A running gateway process; killed on drop.
 pub struct Gateway {
-    child: Child,
+    proc: crate::process::Managed,
     addr: SocketAddr,
     admin: Option<SocketAddr>,
     dir: TempDir,
-    exit: Option<ExitStatus>,
 }
 
 impl Gateway {
@@ -130,11 +129,10 @@ impl Gateway {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {}: {e}", binary().display()));
         let mut gw = Gateway {
-            child,
+            proc: crate::process::Managed::new(child),
             addr,
             admin,
             dir,
-            exit: None,
         };
         gw.wait_ready(addr);
         if let Some(a) = admin {
@@ -149,10 +147,10 @@ impl Gateway {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return;
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.exit = Some(status);
+            if !self.proc.is_alive() {
                 panic!(
-                    "gateway exited with {status} before listening on {addr}\nstderr:\n{}\nstdout:\n{}",
+                    "gateway exited with {:?} before listening on {addr}\nstderr:\n{}\nstdout:\n{}",
+                    self.proc.exit_status(),
                     self.stderr(),
                     self.stdout()
                 );
@@ -184,7 +182,7 @@ impl Gateway {
 
     /// The process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.proc.pid()
     }
 
     /// The temp dir holding the config and logs.
@@ -204,16 +202,7 @@ impl Gateway {
 
     /// Whether the process is still running.
     pub fn is_alive(&mut self) -> bool {
-        if self.exit.is_some() {
-            return false;
-        }
-        match self.child.try_wait() {
-            Ok(Some(status)) => {
-                self.exit = Some(status);
-                false
-            }
-            _ => true,
-        }
+        self.proc.is_alive()
     }
 
     /// Panics with the gateway's stderr if the process has exited.
@@ -221,7 +210,7 @@ impl Gateway {
         if !self.is_alive() {
             panic!(
                 "gateway died with {:?}\nstderr:\n{}",
-                self.exit,
+                self.proc.exit_status(),
                 self.stderr()
             );
         }
@@ -229,26 +218,12 @@ impl Gateway {
 
     /// Sends a signal by name (`TERM`, `INT`) with the `kill` command.
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} {} failed", self.pid());
+        self.proc.signal(name)
     }
 
     /// Waits up to `timeout` for the process to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if !self.is_alive() {
-                return self.exit;
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.proc.wait_exit(timeout)
     }
 
     /// A field of `/proc/PID/status` in kB (e.g. `VmHWM`, `VmRSS`).
@@ -262,10 +237,6 @@ impl Gateway {
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        if self.is_alive() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
         if std::thread::panicking() {
             eprintln!(
                 "--- ringgate stderr ({}) ---\n{}--- end of ringgate stderr ---",

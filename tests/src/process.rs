@@ -200,3 +200,75 @@ pub fn workspace_binary(name: &str, env_var: &str) -> std::path::PathBuf {
     );
     bin
 }
+
+/// A long-running child a test started (a gateway, an origin): liveness,
+/// signals by name, bounded waits; killed when dropped.
+#[derive(Debug)]
+pub struct Managed {
+    child: std::process::Child,
+    exit: Option<ExitStatus>,
+}
+
+impl Managed {
+    /// Take charge of `child`.
+    pub fn new(child: std::process::Child) -> Managed {
+        Managed { child, exit: None }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running (records the exit status once it is not).
+    pub fn is_alive(&mut self) -> bool {
+        if self.exit.is_some() {
+            return false;
+        }
+        match self.child.try_wait() {
+            Ok(Some(status)) => {
+                self.exit = Some(status);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Its exit status, once [`Managed::is_alive`] has seen it exit.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.exit
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`) with the `kill` command.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} {} failed", self.pid());
+    }
+
+    /// Waits up to `timeout` for it to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if !self.is_alive() {
+                return self.exit;
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Managed {
+    fn drop(&mut self) {
+        if self.is_alive() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

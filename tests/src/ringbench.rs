@@ -10,9 +10,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 
@@ -26,10 +26,9 @@ pub fn binary() -> PathBuf {
 
 /// A running `ringbench upstream`; killed on drop.
 pub struct Ringbench {
-    child: Child,
+    proc: crate::process::Managed,
     addr: SocketAddr,
     dir: TempDir,
-    exit: Option<ExitStatus>,
 }
 
 impl Ringbench {
@@ -78,10 +77,9 @@ impl Ringbench {
             }
         };
         Ringbench {
-            child,
+            proc: crate::process::Managed::new(child),
             addr,
             dir,
-            exit: None,
         }
     }
 
@@ -97,7 +95,7 @@ impl Ringbench {
 
     /// The process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.proc.pid()
     }
 
     /// Everything it wrote to stderr so far.
@@ -107,49 +105,22 @@ impl Ringbench {
 
     /// Whether the process is still running.
     pub fn is_alive(&mut self) -> bool {
-        if self.exit.is_some() {
-            return false;
-        }
-        match self.child.try_wait() {
-            Ok(Some(status)) => {
-                self.exit = Some(status);
-                false
-            }
-            _ => true,
-        }
+        self.proc.is_alive()
     }
 
     /// Sends a signal by name (`TERM`, `INT`) with the `kill` command.
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} {} failed", self.pid());
+        self.proc.signal(name)
     }
 
     /// Waits up to `timeout` for the process to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if !self.is_alive() {
-                return self.exit;
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.proc.wait_exit(timeout)
     }
 }
 
 impl Drop for Ringbench {
     fn drop(&mut self) {
-        if self.is_alive() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
         if std::thread::panicking() {
             eprintln!(
                 "--- ringbench stderr ({}) ---\n{}--- end of ringbench stderr ---",
