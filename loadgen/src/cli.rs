@@ -14,7 +14,13 @@ use clap::Parser;
 /// previous response is in); open loop with --rate, where latency is measured
 /// from each request's intended send time (coordinated omission corrected).
 #[derive(Debug, Parser)]
-#[command(name = "ringload", version, about, long_about = None)]
+#[command(
+    name = "ringload",
+    version,
+    about,
+    long_about = None,
+    after_help = "Compare two --json reports: ringload compare BASE.json NEW.json [--max-regress 10%] [--plot out.svg]\n(see `ringload compare --help`)"
+)]
 pub struct Args {
     /// Target URLs (http://host[:port]/path); several are used round robin.
     #[arg(required = true, value_name = "URL")]

@@ -7,9 +7,11 @@
 //! per-connection send [`schedule`] and coordinated-omission-corrected
 //! latency. Statistics are per thread ([`stats`]) and merged at the end by
 //! [`run`] into a [`report::Summary`], rendered as text, JSON, `.hgrm` and
-//! an interval log.
+//! an interval log. [`compare`] is the `ringload compare` subcommand that
+//! judges two `--json` reports against each other.
 
 pub mod cli;
+pub mod compare;
 pub mod conn;
 pub mod cpu;
 pub mod plan;

@@ -10,6 +10,11 @@ use ringload::report::{hgrm, hlog::HlogSink, json::JsonReport, text};
 use ringload::run;
 
 fn main() -> ExitCode {
+    // `ringload compare ...` is a subcommand; anything else is a load run.
+    let mut argv = std::env::args_os().skip(1).peekable();
+    if argv.peek().is_some_and(|a| a == "compare") {
+        return ExitCode::from(ringload::compare::main(argv.skip(1)));
+    }
     match real_main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

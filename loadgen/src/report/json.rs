@@ -56,6 +56,11 @@ pub struct JsonReport {
     pub threads: Vec<ThreadInfo>,
     /// The run's settings.
     pub config: JsonConfig,
+    /// Latency by percentile, `[percentile (0..100), latency µs]`, log-spaced
+    /// in `1/(1-p)` (5 points per decade, up to what the count supports) for
+    /// `ringload compare --plot`. Added after schema 1; empty when absent.
+    #[serde(default)]
+    pub percentiles: Vec<(f64, u64)>,
 }
 
 /// The settings of a run.
@@ -128,6 +133,7 @@ impl JsonReport {
                 keepalive: !p.no_keepalive,
                 driver: s.driver.to_string(),
             },
+            percentiles: percentile_curve(&s.stats.latency),
         }
     }
 
@@ -135,4 +141,28 @@ impl JsonReport {
     pub fn to_string_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
+}
+
+/// Points per decade of `1/(1-p)` in [`percentile_curve`].
+pub const CURVE_STEPS: u32 = 5;
+
+/// `[percentile, µs]` at `1/(1-p) = 10^(k/5)` for k = 0, 1, ... while
+/// `1/(1-p)` does not exceed the count (at most 99.9999%), then 100% (max).
+pub fn percentile_curve(h: &hdrhistogram::Histogram<u64>) -> Vec<(f64, u64)> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let limit = (h.len() as f64).clamp(10.0, 1e6);
+    let mut out = Vec::new();
+    for k in 0..=6 * CURVE_STEPS {
+        let inv = 10f64.powf(f64::from(k) / f64::from(CURVE_STEPS));
+        if inv > limit * 1.000_001 {
+            break;
+        }
+        let q = 1.0 - 1.0 / inv;
+        let pct = (q * 1e8).round() / 1e6;
+        out.push((pct, h.value_at_quantile(q)));
+    }
+    out.push((100.0, h.max()));
+    out
 }
