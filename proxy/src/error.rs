@@ -40,7 +40,4 @@ pub enum ProxyError {
     /// Installing signal handlers failed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),
-    /// A shard thread panicked (a bug: shards must never panic).
-    #[error("shard {0} panicked")]
-    ShardPanicked(usize),
 }

@@ -67,10 +67,11 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
 
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ProxyError>>(shards);
     let mut handles: Vec<JoinHandle<()>> = Vec::with_capacity(shards);
-    for (index, shard_listeners) in listeners.into_iter().enumerate() {
+    for (index, (shard_listeners, metrics)) in listeners.into_iter().zip(metrics.iter()).enumerate()
+    {
         let cpu = pin::cpu_for_shard(index, &cpus);
         let snapshot = Arc::clone(&snapshot);
-        let metrics = Arc::clone(metrics.get(index).ok_or(ProxyError::ShardPanicked(index))?);
+        let metrics = Arc::clone(metrics);
         let flag = flag.clone();
         let ready_tx = ready_tx.clone();
         let uring = uring.clone();
