@@ -48,7 +48,8 @@ pub struct Launch {
 
 impl Layout {
     /// Creates the results folder (`out`, or a new
-    /// `target/ringbench/compare-<timestamp>`) and picks the ports.
+    /// `target/ringbench/compare-<timestamp>`), made absolute, and picks
+    /// the ports.
     pub fn create(out: Option<&Path>) -> Result<Layout, BenchError> {
         let dir = match out {
             Some(dir) => {
@@ -58,6 +59,11 @@ impl Layout {
             None => fresh_dir(Path::new("target/ringbench"))?,
         };
         make_dir(&dir.join("setup"))?;
+        // nginx takes relative paths from its prefix, not from here.
+        let dir = dir.canonicalize().map_err(|source| BenchError::File {
+            path: dir.clone(),
+            source,
+        })?;
         Ok(Layout {
             dir,
             origin: free_addr()?,
@@ -249,5 +255,16 @@ mod tests {
         let toml = std::fs::read_to_string(dir.join("setup/ringgate.toml")).unwrap();
         assert!(toml.contains("shards = 1") && toml.contains(&l.origin.to_string()));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_relative_folder_is_made_absolute() {
+        // Relative to the package folder: the workspace's ignored target/.
+        let rel = PathBuf::from(format!("../target/ringbench-layout-{}", std::process::id()));
+        let l = Layout::create(Some(&rel)).unwrap();
+        assert!(l.dir.is_absolute(), "{}", l.dir.display());
+        let o = l.origin().unwrap();
+        assert!(Path::new(&o.args[3]).is_absolute(), "{:?}", o.args);
+        let _ = std::fs::remove_dir_all(&l.dir);
     }
 }
