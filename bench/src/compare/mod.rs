@@ -80,11 +80,7 @@ pub fn run(config: &CompareConfig) -> Result<Summary, BenchError> {
     let layout = Layout::create(config.out.as_deref())?;
     eprintln!("ringbench compare: results in {}", layout.dir.display());
     let mut servers = Servers::start(&tools, &layout, config.proxy_cpu, &stop)?;
-    let server_info = servers
-        .info()
-        .into_iter()
-        .map(|(name, info)| (name.to_string(), info))
-        .collect();
+    let server_info = servers.info();
     let runner = Runner {
         tools: &tools,
         layout: &layout,

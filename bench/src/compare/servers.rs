@@ -3,6 +3,7 @@
 //! request before any load is sent. Dropping [`Servers`] stops the proxies
 //! first, then the origin (field order), each with its whole process group.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use serde::Serialize;
@@ -107,15 +108,15 @@ impl Servers {
         self.ringgate.check_running()
     }
 
-    /// `(role, address, pid)` of each server.
-    pub fn info(&self) -> Vec<(&str, ServerInfo)> {
+    /// Address and pid of each server, by role.
+    pub fn info(&self) -> BTreeMap<String, ServerInfo> {
         [
             (&self.origin, self.layout.origin),
             (&self.nginx, self.layout.nginx),
             (&self.ringgate, self.layout.ringgate),
         ]
         .into_iter()
-        .map(|(c, addr)| (c.name(), ServerInfo { addr, pid: c.pid() }))
+        .map(|(c, addr)| (c.name().to_string(), ServerInfo { addr, pid: c.pid() }))
         .collect()
     }
 }
