@@ -10,5 +10,6 @@
 pub mod balance;
 pub mod config;
 pub mod http1;
+pub mod policy;
 pub mod router;
 pub mod status;

@@ -1,0 +1,1 @@
+//! Unit tests of the policy state machines, with explicit times.
