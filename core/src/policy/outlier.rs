@@ -97,8 +97,7 @@ impl Outlier {
     pub fn on_success(&self, now: Nanos, settings: &OutlierSettings) {
         self.update(|w| {
             let ejections = w >> EJECTIONS_SHIFT & EJECTIONS_MAX;
-            let forgiven =
-                ejections > 0 && w & EJECTED == 0 && now >= until(w).saturating_add(settings.max);
+            let forgiven = ejections > 0 && now >= until(w).saturating_add(settings.max);
             let mut next = w & !(CONSECUTIVE_MAX << CONSECUTIVE_SHIFT);
             if forgiven {
                 next &= !(EJECTIONS_MAX << EJECTIONS_SHIFT);
