@@ -1,11 +1,12 @@
 //! Power of two choices by peak-EWMA latency, as Finagle and Linkerd do it.
 //!
-//! Each target has a latency estimate, its *cost*: a response slower than
-//! the current estimate replaces it at once (the "peak": a target that gets
-//! slow is avoided at once), a faster one is blended in with weight
-//! `1 - e^(-Δt/τ)`, Δt being the time since the last update; and between
-//! observations the estimate decays toward zero with time constant
-//! τ = [`DECAY`], so a target that was slow once is tried again later.
+//! Each target has a latency estimate, its *cost*, which decays toward zero
+//! with time constant τ = [`DECAY`] between observations (so a target that
+//! was slow once is tried again later). A response slower than the decayed
+//! estimate replaces it at once (the "peak": a target that gets slow is
+//! avoided at once); a faster one pulls the decayed estimate toward itself
+//! with weight `1 - e^(-Δt/τ)`, Δt being the time since the last
+//! observation.
 //! Two distinct eligible targets are drawn at random and the one with the
 //! lower `cost × (in_flight + 1) / weight` wins. Unobserved targets start
 //! at [`DEFAULT_RTT`].
@@ -58,14 +59,13 @@ impl PeakEwma {
         let (Some(cost), Some(stamp)) = (self.cost.get(target), self.stamp.get(target)) else {
             return;
         };
-        let elapsed = now.saturating_sub(stamp.get());
+        let w = decay(now.saturating_sub(stamp.get()));
         let rtt = rtt as f64;
-        let current = cost.get();
-        let next = if rtt > current * decay(elapsed) {
+        let decayed = cost.get() * w;
+        let next = if rtt > decayed {
             rtt
         } else {
-            let w = decay(elapsed);
-            current * w + rtt * (1.0 - w)
+            decayed * w + rtt * (1.0 - w)
         };
         cost.set(next);
         stamp.set(stamp.get().max(now));
