@@ -141,8 +141,8 @@ impl UpstreamState {
     }
 
     /// Takes target `i`'s breaker permit for one try at `now` and counts the
-    /// try in flight. Every `Ok` must end in [`UpstreamState::on_success`]
-    /// or [`UpstreamState::on_failure`].
+    /// try in flight. Every `Ok` must end in [`UpstreamState::on_success`],
+    /// [`UpstreamState::on_failure`] or [`UpstreamState::on_abandoned`].
     pub fn allow(&self, i: usize, now: Nanos) -> Result<Permit, Rejected> {
         let target = self.target(i).ok_or(Rejected { retry_after: 0 })?;
         let permit = target.breaker.allow(now)?;
@@ -182,6 +182,16 @@ impl UpstreamState {
         Events {
             breaker,
             ejected_for,
+        }
+    }
+
+    /// The try on target `i` ended without a verdict (the client went away
+    /// first): it leaves the in-flight count and counts for nothing else. An
+    /// abandoned half-open probe is replaced after `open_for`.
+    pub fn on_abandoned(&self, i: usize, permit: Permit) {
+        let _ = permit;
+        if let Some(target) = self.target(i) {
+            finished(target);
         }
     }
 

@@ -96,7 +96,10 @@ fn breaker_events_and_usability() {
         "circuit_breaker = { consecutive_failures = 1, open_for = \"1s\" }",
         2,
     ));
+    let abandoned = state.allow(0, 0).unwrap();
     let permit = state.allow(0, 0).unwrap();
+    assert_eq!(state.target(0).unwrap().in_flight(), 2);
+    state.on_abandoned(0, abandoned);
     assert_eq!(state.target(0).unwrap().in_flight(), 1);
     let events = state.on_failure(0, permit, 0);
     assert_eq!(events.breaker.map(|t| t.to), Some(BreakerState::Open));
