@@ -92,7 +92,9 @@ impl Failure {
             Failure::Overloaded => "gateway at connection limit",
             Failure::RateLimited => "rate limit exceeded",
             Failure::ConcurrencyLimited => "too many requests in flight",
-            Failure::CircuitOpen => "no healthy upstream target",
+            Failure::CircuitOpen => {
+                "every upstream target is unavailable (circuit open, unhealthy or ejected)"
+            }
         }
     }
 
@@ -116,6 +118,14 @@ impl Failure {
             | Failure::Overloaded
             | Failure::ConcurrencyLimited => Source::Internal,
         }
+    }
+
+    /// Whether the client connection must close after this answer: after
+    /// the client's protocol errors (what follows on the connection cannot
+    /// be trusted), not after a refusal of a well-formed request such as a
+    /// rate limit's 429.
+    pub fn closes_connection(self) -> bool {
+        self.source() == Source::Client && self != Failure::RateLimited
     }
 
     /// The reason phrase for the status line.

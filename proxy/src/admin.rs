@@ -8,6 +8,7 @@
 use crate::blocking::{self, Head};
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
+use crate::metrics::policy::HealthStats;
 use crate::metrics::{self, ShardMetrics};
 use crate::snapshot::Snapshot;
 use bytes::BytesMut;
@@ -29,6 +30,7 @@ pub fn start(
     addr: SocketAddr,
     snapshot: Arc<Snapshot>,
     shards: Vec<Arc<ShardMetrics>>,
+    health: Option<Arc<HealthStats>>,
     draining: DrainFlag,
 ) -> Result<SocketAddr, ProxyError> {
     let listener = TcpListener::bind(addr).map_err(|source| ProxyError::Listen { addr, source })?;
@@ -41,7 +43,9 @@ pub fn start(
             for stream in listener.incoming() {
                 match stream {
                     Ok(stream) => {
-                        if let Err(error) = serve(stream, &snapshot, &shards, &draining) {
+                        if let Err(error) =
+                            serve(stream, &snapshot, &shards, health.as_ref(), &draining)
+                        {
                             warn!(%error, "admin connection failed");
                         }
                     }
@@ -81,6 +85,7 @@ fn serve(
     mut stream: TcpStream,
     snapshot: &Snapshot,
     shards: &[Arc<ShardMetrics>],
+    health: Option<&Arc<HealthStats>>,
     draining: &DrainFlag,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -108,7 +113,7 @@ fn serve(
             (true, b"/metrics") => (
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
-                metrics::render(snapshot, shards).into_bytes(),
+                metrics::render(snapshot, shards, health).into_bytes(),
             ),
             (false, _) => (405, "text/plain", b"method not allowed\n".to_vec()),
             _ => (404, "text/plain", b"not found\n".to_vec()),

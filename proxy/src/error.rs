@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 /// Why a part of the gateway could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
-    /// The config did not validate; every error is listed.
+    /// The config did not validate; every error is listed. (Not a
+    /// `#[source]`: the message already lists them, and `{:#}` would print
+    /// them twice.)
     #[error("invalid config:\n{0}")]
-    Config(#[from] ringgate_core::config::ConfigErrors),
+    Config(ringgate_core::config::ConfigErrors),
     /// A listening socket could not be set up.
     #[error("cannot listen on {addr}: {source}")]
     Listen {

@@ -1,7 +1,7 @@
 //! Wiring: from a validated config to running shards, and back to exit 0.
 //!
 //! On the control thread: install signal handlers, bind every listener,
-//! build the snapshot, start the admin thread and one thread per shard
+//! build the snapshot, start the health checker, the admin thread and one thread per shard
 //! (pinned, each building its own runtime and reporting whether it could),
 //! then wait for SIGTERM/SIGINT, raise the drain flag and join the shards.
 //! A second signal exits at once.
@@ -54,12 +54,14 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
         .collect();
     let flag = DrainFlag::default();
+    let health = crate::health::start(Arc::clone(&snapshot), flag.clone())?;
 
     let admin = match snapshot.config.server.admin {
         Some(addr) => Some(crate::admin::start(
             addr,
             Arc::clone(&snapshot),
             metrics.clone(),
+            health,
             flag.clone(),
         )?),
         None => None,

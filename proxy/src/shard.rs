@@ -38,6 +38,7 @@ pub struct Shard {
     /// Shard-local drain signal.
     pub drain: Rc<Drain>,
     open: Cell<usize>,
+    rng: Cell<u64>,
 }
 
 impl Shard {
@@ -59,6 +60,7 @@ impl Shard {
             metrics,
             drain: Rc::new(Drain::default()),
             open: Cell::new(0),
+            rng: Cell::new(seed ^ crate::clock::random_seed()),
         }
     }
 
@@ -66,6 +68,15 @@ impl Shard {
     #[allow(clippy::redundant_allocation)]
     pub fn snapshot(&self) -> Rc<Arc<Snapshot>> {
         Rc::clone(&self.snapshot.borrow())
+    }
+
+    /// A pseudo-random number (splitmix64), e.g. for retry jitter.
+    pub fn random(&self) -> u64 {
+        let x = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.rng.set(x);
+        let z = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
     /// Open downstream connections on this shard.

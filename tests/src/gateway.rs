@@ -255,3 +255,13 @@ pub fn upstream(name: &str, targets: &[SocketAddr], extra: &str) -> String {
         list.join(", ")
     )
 }
+
+/// Upstream `u` over `targets` (with `upstream_extra` lines) and one route
+/// `r` for every path to it (with `route_extra` lines): the config most
+/// policy tests need.
+pub fn one_route(targets: &[SocketAddr], upstream_extra: &str, route_extra: &str) -> String {
+    format!(
+        "{}\n[[routes]]\nname = \"r\"\npath_prefix = \"/\"\nupstream = \"u\"\n{route_extra}\n",
+        upstream("u", targets, upstream_extra)
+    )
+}

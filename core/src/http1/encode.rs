@@ -179,6 +179,36 @@ pub fn encode_error(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
+/// [`encode_error`] (or, with `head_only`, [`encode_error_head`]) with
+/// `extra` header lines (each `Name: value\r\n`, e.g. `Retry-After`) added
+/// to the head.
+pub fn encode_error_with(
+    status: u16,
+    reason: &str,
+    close: bool,
+    extra: &[u8],
+    head_only: bool,
+    out: &mut Vec<u8>,
+) {
+    encode_error_head(status, reason, close, out);
+    append_fields(out, extra);
+    if !head_only {
+        out.extend_from_slice(reason.as_bytes());
+        out.push(b'\n');
+    }
+}
+
+/// Add `extra` header lines (each `Name: value\r\n`) to the head that `out`
+/// ends with (just encoded: it ends in the blank line `\r\n\r\n`).
+pub fn append_fields(out: &mut Vec<u8>, extra: &[u8]) {
+    if extra.is_empty() || !out.ends_with(b"\r\n\r\n") {
+        return;
+    }
+    out.truncate(out.len() - 2);
+    out.extend_from_slice(extra);
+    out.extend_from_slice(b"\r\n");
+}
+
 /// The same response without its body, for a HEAD request (RFC 9110
 /// section 9.3.2): identical head, `Content-Length` of the body not sent.
 pub fn encode_error_head(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {

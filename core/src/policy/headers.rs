@@ -77,9 +77,16 @@ pub fn retry_after_secs(decision: &Decision) -> u64 {
     }
 }
 
+/// Whole seconds, rounded up, after forgiving [`ROUNDING_SLACK`]: keyed
+/// limits keep time in 1.024 µs units and round the emission interval up,
+/// so "1 s" can come out a few µs longer, which must not read as "2".
 fn secs_ceil(n: Nanos) -> u64 {
-    n.div_ceil(1_000_000_000)
+    n.saturating_sub(ROUNDING_SLACK).div_ceil(1_000_000_000)
 }
+
+/// Time forgiven before rounding up to seconds (far below what a client
+/// that waits whole seconds could notice).
+const ROUNDING_SLACK: Nanos = 100_000;
 
 /// An sf-string (RFC 9651 section 3.3.3): printable ASCII in quotes, `"`
 /// and `\` escaped; any other character (which config names may hold)

@@ -6,8 +6,12 @@
 //! and a small response body in the same write as the response head, so a
 //! typical request costs one read and one write on each side.
 
+use super::admit;
 use super::body::{self, PumpError, Source};
+use super::target::{self, Outcome, UpstreamRef};
 use super::{io, reply, Client, Next};
+use crate::clock;
+use crate::metrics::policy::Refusal;
 use crate::shard::Shard;
 use crate::snapshot::Snapshot;
 use crate::upstream::{connect::connect, UpstreamConn};
@@ -15,11 +19,12 @@ use bytes::Buf;
 use monoio::time::Instant;
 use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
 use ringgate_core::http1::{
-    encode_request, encode_response, BodyKind, Forwarded, HeadReader, Limits, RequestHead,
-    ResponseHead, ResponseOptions, Version, CONTINUE,
+    append_fields, encode_request, encode_response, BodyKind, Forwarded, HeadReader, Limits,
+    RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
 };
+use ringgate_core::policy::{Attempt, FailureKind, Nanos, RoutePolicies, Stop};
 use ringgate_core::router::{strip_prefix, HeaderLookup};
-use ringgate_core::status::{self, Failure};
+use ringgate_core::status::Failure;
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
@@ -58,11 +63,38 @@ pub async fn handle(
     let cfg = &snap.config;
     let found = snap
         .router
-        .find(head.method(), head.host(), head.path(), &Lookup(&head));
-    let Some((route_index, route)) = found.and_then(|i| cfg.routes.get(i).map(|r| (i, r))) else {
+        .find(head.method(), head.host(), head.path(), &Lookup(&head))
+        .and_then(|i| cfg.routes.get(i).map(|r| (i, r)));
+    let admitted =
+        match admit::admit(snap, &head, client.peer, found.map(|f| f.0), clock::now()).await {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                let why = match refused.failure {
+                    Failure::RateLimited => Refusal::RateLimited,
+                    _ => Refusal::ConcurrencyLimited,
+                };
+                let route = found.map(|f| f.0);
+                shard.metrics.policy.refused(route, why);
+                return refuse_with(
+                    shard,
+                    client,
+                    &head,
+                    route,
+                    refused.failure,
+                    &refused.headers,
+                )
+                .await;
+            }
+        };
+    let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
-    let Some(upstream) = cfg.upstreams.get(route.upstream) else {
+    let (Some(upstream), Some(balancer), Some(state), Some(policy)) = (
+        cfg.upstreams.get(route.upstream),
+        shard.balancers.get(route.upstream),
+        snap.policies.upstreams.get(route.upstream),
+        snap.policies.routes.get(route_index),
+    ) else {
         return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
     };
     let max_body = route.max_body_bytes.or(cfg.server.max_body_bytes);
@@ -92,27 +124,26 @@ pub async fn handle(
             return Next::Close;
         }
     }
-    let Some(balancer) = shard.balancers.get(route.upstream) else {
-        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
-    };
     let mut ip_key = [0u8; 16];
     let key = hash_key(&upstream.balance, &head, client.peer, &mut ip_key);
-    let Some(target) = balancer.pick(key, &|_| false) else {
-        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
-    };
-    balancer.started(target);
     let request = Request {
         head: &head,
         route_index,
         route,
-        upstream,
-        target,
+        upstream: UpstreamRef {
+            index: route.upstream,
+            name: &upstream.name,
+            balancer,
+            state,
+        },
+        config: upstream,
+        policy,
+        key,
         max_body,
         started,
+        extra_headers: &admitted.headers,
     };
-    let next = forward(shard, client, &request).await;
-    balancer.finished(target);
-    next
+    forward(shard, client, &request).await
 }
 
 /// Everything `forward` needs to know about the request being served.
@@ -120,10 +151,18 @@ struct Request<'a> {
     head: &'a RequestHead,
     route_index: usize,
     route: &'a Route,
-    upstream: &'a Upstream,
-    target: usize,
+    /// The route's upstream: balancer and shared target state.
+    upstream: UpstreamRef<'a>,
+    /// The route's upstream's config.
+    config: &'a Upstream,
+    /// The route's retry policy and budget.
+    policy: &'a RoutePolicies,
+    /// What consistent hashing hashes.
+    key: Option<&'a [u8]>,
     max_body: Option<u64>,
     started: Instant,
+    /// Header lines added to the response (rate-limit quota).
+    extra_headers: &'a [u8],
 }
 
 fn hash_key<'a>(
@@ -179,6 +218,19 @@ enum RespError {
     ClientGone,
 }
 
+/// How one try on one target failed.
+enum TryError {
+    /// The upstream failed: how (for retries and breakers) and the answer.
+    Upstream(FailureKind, Failure),
+    /// The client went away or was already answered: nothing to retry.
+    Done(Next),
+}
+
+/// Send the request to targets until one answers or no retry is allowed:
+/// each try on a usable target not tried before (when there is one), with
+/// the route's backoff between tries, within its attempts, deadline and
+/// shared retry budget. Only a request whose whole body is still in the
+/// buffer is retried.
 async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> Next {
     let head = req.head;
     let origin = head.origin_target();
@@ -209,98 +261,234 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         BodyKind::Chunked => BodyLeft::Chunked,
         BodyKind::Empty | BodyKind::CloseDelimited => BodyLeft::None,
     };
-    let retryable = is_idempotent(head.method()) && matches!(body_left, BodyLeft::None);
-    let ui = req.route.upstream;
-    let Some(target) = req.upstream.targets.get(req.target) else {
-        return refuse(
-            shard,
-            client,
-            head,
-            Some(req.route_index),
-            Failure::NoTarget,
-        )
-        .await;
-    };
-    let mut attempt = 0u32;
-    let (up, resp) = loop {
-        // A retry always gets a fresh connection: when one pooled connection
-        // went stale, its neighbours in the pool likely did too.
-        let pooled = if attempt == 0 {
-            shard
-                .pools
-                .take(ui, req.target, req.upstream.pool_idle_timeout)
-        } else {
-            None
-        };
-        let mut up = match pooled {
-            Some(conn) => conn,
-            None => {
-                match connect(target.addr, req.upstream.connect_timeout, ui, req.target).await {
-                    Ok(conn) => {
-                        shard.metrics.upstream_connected(ui);
-                        conn
-                    }
-                    Err((failure, error)) => {
-                        warn!(upstream = %req.upstream.name, target = %target.addr, error = ?error, "connect failed");
-                        return refuse(shard, client, head, Some(req.route_index), failure).await;
-                    }
+    let retry = req.policy.retry.as_ref();
+    let replayable = matches!(body_left, BodyLeft::None)
+        && retry.is_none_or(|r| body_bytes(head) <= r.body_buffer());
+    let timeout = retry
+        .and_then(|r| r.per_try_timeout())
+        .map_or(req.config.response_timeout, Duration::from_nanos);
+    let first = clock::now();
+    let mut tried: Vec<usize> = Vec::new();
+    loop {
+        let chosen = match target::choose(&req.upstream, req.key, &tried, clock::now()) {
+            Ok(chosen) => chosen,
+            Err(failure) => {
+                if failure == Failure::CircuitOpen {
+                    let route = Some(req.route_index);
+                    shard.metrics.policy.refused(route, Refusal::NoUsableTarget);
                 }
+                return refuse(shard, client, head, Some(req.route_index), failure).await;
             }
         };
-        let stale_retry = up.reused && retryable && attempt == 0;
-        if let Err(error) = io::write_vec(&mut up.stream, &mut client.out).await {
-            if stale_retry {
-                debug!(target = %target.addr, %error, "pooled connection was closed, retrying on a new one");
-                attempt += 1;
-                continue;
-            }
-            warn!(upstream = %req.upstream.name, target = %target.addr, %error, "write to upstream failed");
+        let index = chosen.index;
+        let Some(addr) = req.config.targets.get(index).map(|t| t.addr) else {
+            target::finish(
+                shard,
+                &req.upstream,
+                addr_unknown(),
+                chosen,
+                Outcome::Abandoned,
+                0,
+            );
             return refuse(
                 shard,
                 client,
                 head,
                 Some(req.route_index),
-                Failure::UpstreamReset,
+                Failure::NoTarget,
             )
             .await;
+        };
+        let result = try_target(
+            shard,
+            client,
+            req,
+            index,
+            addr,
+            &mut body_left,
+            timeout,
+            replayable,
+        )
+        .await;
+        let now = clock::now();
+        let (kind, failure) = match result {
+            Ok((up, resp)) => {
+                let status = resp.status();
+                let outcome = if status >= 500 {
+                    Outcome::Failure
+                } else {
+                    Outcome::Success
+                };
+                if status >= 500 {
+                    let attempt = attempt(req, &tried, replayable, first);
+                    if let Some(delay) =
+                        retry_after(shard, req, &attempt, FailureKind::Status(status), now)
+                    {
+                        debug!(upstream = req.upstream.name, target = %addr, status, "retrying after a server error");
+                        target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                        drop(up);
+                        tried.push(index);
+                        monoio::time::sleep(delay).await;
+                        continue;
+                    }
+                }
+                target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                client.out.clear();
+                return respond(shard, client, req, up, resp).await;
+            }
+            Err(TryError::Done(next)) => {
+                target::finish(shard, &req.upstream, addr, chosen, Outcome::Abandoned, now);
+                return next;
+            }
+            Err(TryError::Upstream(kind, failure)) => {
+                target::finish(shard, &req.upstream, addr, chosen, Outcome::Failure, now);
+                (kind, failure)
+            }
+        };
+        let attempt = attempt(req, &tried, replayable, first);
+        match retry_after(shard, req, &attempt, kind, now) {
+            Some(delay) => {
+                debug!(upstream = req.upstream.name, target = %addr, failure = ?kind, "retrying");
+                tried.push(index);
+                monoio::time::sleep(delay).await;
+            }
+            None => return refuse(shard, client, head, Some(req.route_index), failure).await,
+        }
+    }
+}
+
+fn addr_unknown() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 0))
+}
+
+/// The body length a retry would have to replay.
+fn body_bytes(head: &RequestHead) -> u64 {
+    match head.body() {
+        BodyKind::Length(n) => n,
+        _ => 0,
+    }
+}
+
+fn attempt<'a>(req: &Request<'a>, tried: &[usize], replayable: bool, first: Nanos) -> Attempt<'a> {
+    Attempt {
+        tries: u32::try_from(tried.len() + 1).unwrap_or(u32::MAX),
+        method: req.head.method(),
+        body_replayable: replayable,
+        started: first,
+    }
+}
+
+/// Whether the failed try is retried, and after how long; counts and logs
+/// a retry the budget refused.
+fn retry_after(
+    shard: &Shard,
+    req: &Request<'_>,
+    attempt: &Attempt<'_>,
+    kind: FailureKind,
+    now: Nanos,
+) -> Option<Duration> {
+    let retry = req.policy.retry.as_ref()?;
+    match retry.next(
+        attempt,
+        kind,
+        req.policy.budget.as_ref(),
+        now,
+        shard.random(),
+    ) {
+        Ok(delay) => {
+            shard.metrics.policy.retry(req.route_index, true);
+            Some(Duration::from_nanos(delay))
+        }
+        Err(Stop::Budget) => {
+            warn!(route = %req.route.name, upstream = req.upstream.name, "retry budget spent, not retrying");
+            shard.metrics.policy.retry(req.route_index, false);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// One try on target `index`: a pooled connection (or, if it turns out to
+/// be stale, once more on a fresh one) or a new connection, the head and
+/// body, and the response head.
+#[allow(clippy::too_many_arguments)]
+async fn try_target(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    req: &Request<'_>,
+    index: usize,
+    addr: SocketAddr,
+    body_left: &mut BodyLeft,
+    timeout: Duration,
+    replayable: bool,
+) -> Result<(UpstreamConn, ResponseHead), TryError> {
+    let head = req.head;
+    let ui = req.route.upstream;
+    let stale_ok = replayable && is_idempotent(head.method());
+    let mut fresh = false;
+    loop {
+        // A stale pooled connection is replaced by a fresh one: when one
+        // pooled connection went stale, its neighbours likely did too.
+        let pooled = if fresh {
+            None
+        } else {
+            shard.pools.take(ui, index, req.config.pool_idle_timeout)
+        };
+        let mut up = match pooled {
+            Some(conn) => conn,
+            None => match connect(addr, req.config.connect_timeout, ui, index).await {
+                Ok(conn) => {
+                    shard.metrics.upstream_connected(ui);
+                    conn
+                }
+                Err((failure, error)) => {
+                    warn!(upstream = req.upstream.name, target = %addr, error = ?error, "connect failed");
+                    return Err(TryError::Upstream(FailureKind::Connect, failure));
+                }
+            },
+        };
+        let stale_retry = up.reused && stale_ok && !fresh;
+        if let Err(error) = io::write_vec(&mut up.stream, &mut client.out).await {
+            if stale_retry {
+                debug!(target = %addr, %error, "pooled connection was closed, retrying on a new one");
+                fresh = true;
+                continue;
+            }
+            warn!(upstream = req.upstream.name, target = %addr, %error, "write to upstream failed");
+            return Err(TryError::Upstream(
+                FailureKind::Reset,
+                Failure::UpstreamReset,
+            ));
         }
         // Streaming a body is the rare path: boxed so the common request's
         // future stays small (it is moved on every poll of a new request).
         if !matches!(body_left, BodyLeft::None) {
-            if let Err(next) = Box::pin(send_body(shard, client, req, &mut up, body_left)).await {
-                return next;
+            if let Err(next) = Box::pin(send_body(shard, client, req, &mut up, *body_left)).await {
+                return Err(TryError::Done(next));
             }
         }
-        body_left = BodyLeft::None;
+        *body_left = BodyLeft::None;
         let forward_1xx = head.version() == Version::Http11;
-        match read_response(
-            &mut up,
-            head.is_head(),
-            req.upstream.response_timeout,
-            client,
-            forward_1xx,
-        )
-        .await
-        {
-            Ok(resp) => break (up, resp),
+        match read_response(&mut up, head.is_head(), timeout, client, forward_1xx).await {
+            Ok(resp) => return Ok((up, resp)),
             Err(RespError::ClosedEarly) if stale_retry => {
-                debug!(target = %target.addr, "pooled connection was closed, retrying on a new one");
-                attempt += 1;
+                debug!(target = %addr, "pooled connection was closed, retrying on a new one");
+                fresh = true;
             }
             Err(error) => {
-                let failure = match error {
-                    RespError::Timeout => Failure::ResponseTimeout,
-                    RespError::Bad => Failure::UpstreamBadResponse,
-                    RespError::ClosedEarly | RespError::Reset => Failure::UpstreamReset,
-                    RespError::ClientGone => return Next::Close,
+                let (kind, failure) = match error {
+                    RespError::Timeout => (FailureKind::Timeout, Failure::ResponseTimeout),
+                    RespError::Bad => (FailureKind::Status(502), Failure::UpstreamBadResponse),
+                    RespError::ClosedEarly | RespError::Reset => {
+                        (FailureKind::Reset, Failure::UpstreamReset)
+                    }
+                    RespError::ClientGone => return Err(TryError::Done(Next::Close)),
                 };
-                warn!(upstream = %req.upstream.name, target = %target.addr, error = ?error, "bad upstream response");
-                return refuse(shard, client, head, Some(req.route_index), failure).await;
+                warn!(upstream = req.upstream.name, target = %addr, error = ?error, "bad upstream response");
+                return Err(TryError::Upstream(kind, failure));
             }
         }
-    };
-    client.out.clear();
-    respond(shard, client, req, up, resp).await
+    }
 }
 
 /// Stream what is left of the request body upstream. On failure the
@@ -462,6 +650,7 @@ async fn respond(
         upgrade: false,
     };
     encode_response(&resp, &opts, &mut client.out);
+    append_fields(&mut client.out, req.extra_headers);
     // response_timeout bounds the wait for the head; once the body flows,
     // a stall is bounded by the server's idle_timeout, as on the client side.
     let read_timeout = shard_idle_timeout(shard);
@@ -515,7 +704,7 @@ async fn respond(
         Ok(()) => {
             if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {
                 let ui = req.route.upstream;
-                shard.pools.put(up, req.upstream.pool_max_idle);
+                shard.pools.put(up, req.config.pool_max_idle);
                 shard.metrics.pool_idle(ui, shard.pools.idle_count(ui));
             }
             if keep_alive {
@@ -540,15 +729,27 @@ async fn refuse(
     route: Option<usize>,
     failure: Failure,
 ) -> Next {
+    refuse_with(shard, client, head, route, failure, &[]).await
+}
+
+/// [`refuse`] with `extra` header lines in the answer.
+async fn refuse_with(
+    shard: &Rc<Shard>,
+    client: &mut Client,
+    head: &RequestHead,
+    route: Option<usize>,
+    failure: Failure,
+    extra: &[u8],
+) -> Next {
     let close = shard.drain.is_draining()
         || !head.keep_alive()
         || !matches!(head.body(), BodyKind::Empty | BodyKind::Length(0))
-        || failure.source() == status::Source::Client;
+        || failure.closes_connection();
     let answer = reply::Answer {
         close,
         head_only: head.is_head(),
     };
-    reply::failure(client, shard, route, failure, answer).await;
+    reply::failure_with(client, shard, route, failure, answer, extra).await;
     if close {
         Next::Close
     } else {

@@ -7,12 +7,14 @@
 //! so pipelined requests are answered in order. Body bytes move through
 //! [`body`] in bounded chunks.
 
+pub mod admit;
 pub mod body;
 pub mod exchange;
 pub mod guard;
 pub mod head;
 pub mod io;
 pub mod reply;
+pub mod target;
 pub mod tunnel;
 
 use crate::shard::Shard;

@@ -5,7 +5,7 @@
 use super::{io, Client};
 use crate::shard::Shard;
 use monoio::net::TcpStream;
-use ringgate_core::http1::{encode_error, encode_error_head};
+use ringgate_core::http1::{encode_error, encode_error_with};
 use ringgate_core::status::{Failure, Source};
 use std::time::Duration;
 use tracing::{info, warn};
@@ -27,17 +27,32 @@ pub async fn failure(
     failure: Failure,
     answer: Answer,
 ) {
+    failure_with(client, shard, route, failure, answer, &[]).await;
+}
+
+/// [`failure`] with `extra` header lines (`Name: value\r\n` each) in the answer.
+pub async fn failure_with(
+    client: &mut Client,
+    shard: &Shard,
+    route: Option<usize>,
+    failure: Failure,
+    answer: Answer,
+    extra: &[u8],
+) {
     log(client, shard, route, failure);
     shard
         .metrics
         .request(route, failure.status(), Duration::ZERO);
     client.out.clear();
     let (status, reason) = (failure.status(), failure.reason());
-    if answer.head_only {
-        encode_error_head(status, reason, answer.close, &mut client.out);
-    } else {
-        encode_error(status, reason, answer.close, &mut client.out);
-    }
+    encode_error_with(
+        status,
+        reason,
+        answer.close,
+        extra,
+        answer.head_only,
+        &mut client.out,
+    );
     let _ = io::write_vec(&mut client.stream, &mut client.out).await;
     client.out.clear();
 }

@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{read_request, read_response};
 use crate::http1::{
-    encode_error, encode_request, encode_response, Forwarded, Limits, RequestHead, ResponseHead,
-    ResponseOptions, Version, CONTINUE,
+    append_fields, encode_error, encode_error_with, encode_request, encode_response, Forwarded,
+    Limits, RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
 };
 
 fn request(input: &[u8]) -> RequestHead {
@@ -240,4 +240,36 @@ fn error_responses() {
          Content-Length: 10\r\n\r\nslow down\n"
     );
     assert_eq!(CONTINUE, b"HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+#[test]
+fn error_responses_with_extra_fields() {
+    let mut out = Vec::new();
+    encode_error_with(
+        429,
+        "rate limited",
+        false,
+        b"Retry-After: 2\r\n",
+        false,
+        &mut out,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: 13\r\nRetry-After: 2\r\n\r\nrate limited\n"
+    );
+    let mut out = Vec::new();
+    encode_error_with(
+        429,
+        "rate limited",
+        true,
+        b"Retry-After: 2\r\n",
+        true,
+        &mut out,
+    );
+    assert!(out.ends_with(b"Connection: close\r\nRetry-After: 2\r\n\r\n"));
+    // Appending to a head that is not complete changes nothing.
+    let mut partial = b"HTTP/1.1 200 OK\r\n".to_vec();
+    append_fields(&mut partial, b"X: y\r\n");
+    assert_eq!(partial, b"HTTP/1.1 200 OK\r\n");
 }

@@ -4,9 +4,13 @@
 //! `AtomicU64`s updated with a relaxed load and store (no read-modify-write,
 //! no lock prefix, no contention), so the request path never waits on
 //! another core. The admin thread reads every shard's counters and renders
-//! the Prometheus text exposition format ([`render`]).
+//! the Prometheus text exposition format ([`render`]). The policies' counters
+//! and the shared target state are in [`policy`].
+
+pub mod policy;
 
 use crate::snapshot::Snapshot;
+use policy::{HealthStats, PolicyMetrics};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,7 +27,7 @@ const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /// Add to a counter that only this shard writes.
 #[inline]
-fn bump(counter: &AtomicU64, by: u64) {
+pub(crate) fn bump(counter: &AtomicU64, by: u64) {
     counter.store(
         counter.load(Ordering::Relaxed).wrapping_add(by),
         Ordering::Relaxed,
@@ -73,6 +77,8 @@ pub struct ShardMetrics {
     pool_idle: Vec<AtomicU64>,
     /// Upstream connections opened, per upstream.
     upstream_connects: Vec<AtomicU64>,
+    /// What the policies did on this shard.
+    pub policy: PolicyMetrics,
 }
 
 impl ShardMetrics {
@@ -89,6 +95,7 @@ impl ShardMetrics {
             connections_total: AtomicU64::new(0),
             pool_idle: (0..ups).map(|_| AtomicU64::new(0)).collect(),
             upstream_connects: (0..ups).map(|_| AtomicU64::new(0)).collect(),
+            policy: PolicyMetrics::new(snapshot),
         }
     }
 
@@ -130,14 +137,19 @@ impl ShardMetrics {
     }
 }
 
-fn label_value(s: &str) -> String {
+pub(crate) fn label_value(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }
 
-/// Render every shard's metrics in the Prometheus text format (version 0.0.4).
-pub fn render(snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) -> String {
+/// Render every shard's metrics in the Prometheus text format (version 0.0.4),
+/// with the health checker's counters when it runs.
+pub fn render(
+    snapshot: &Snapshot,
+    shards: &[Arc<ShardMetrics>],
+    health: Option<&Arc<HealthStats>>,
+) -> String {
     let mut out = String::with_capacity(8192);
     let cfg = &snapshot.config;
     let route_label = |i: usize| -> (String, String) {
@@ -267,5 +279,7 @@ pub fn render(snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) -> String {
             );
         }
     }
+    let policies: Vec<&PolicyMetrics> = shards.iter().map(|s| &s.policy).collect();
+    policy::render(&mut out, snapshot, &policies, health);
     out
 }
