@@ -85,6 +85,8 @@ pub struct Shard {
     pub measure_start: Instant,
     /// When sending stops (None: `-n` without `-d`).
     pub end: Option<Instant>,
+    /// This shard's TLS client configuration (its own session cache), for https.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     rec: RefCell<Recorder>,
     budget: Cell<Option<u64>>,
     interval_index: Cell<usize>,
@@ -274,6 +276,7 @@ async fn shard_main(setup: ThreadSetup, start: Instant, cpu: Option<usize>) -> T
         start,
         measure_start,
         end: plan.duration.map(|d| measure_start + d),
+        tls: plan.tls.as_deref().map(crate::tls::for_shard),
         rec: RefCell::new(Recorder {
             total: Stats::new(open),
             requests: 0,

@@ -236,13 +236,23 @@ fn ringload_hgrm_and_interval_log_files() {
 }
 
 #[test]
-fn ringload_refuses_https_and_bad_arguments_clearly() {
-    let out = Ringload::fail(&["-d", "1s", "https://127.0.0.1:1/"]);
+fn ringload_refuses_bad_arguments_clearly() {
+    let out = Ringload::fail(&["-d", "1s", "--insecure", "http://127.0.0.1:1/"]);
     let err = out.stderr_text();
-    assert!(
-        err.contains("https") && err.contains("not supported yet"),
-        "{err}"
-    );
+    assert!(err.contains("apply to https URLs only"), "{err}");
+    let out = Ringload::fail(&[
+        "-d",
+        "1s",
+        "--cacert",
+        "/nonexistent.pem",
+        "https://127.0.0.1:1/",
+    ]);
+    let err = out.stderr_text();
+    assert!(err.contains("--cacert /nonexistent.pem: "), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = Ringload::fail(&["-d", "1s", "ftp://127.0.0.1:1/"]);
+    let err = out.stderr_text();
+    assert!(err.contains("expected http[s]://host"), "{err}");
     let out = Ringload::fail(&["-c", "1", "-t", "2", "http://127.0.0.1:1/"]);
     assert!(
         out.stderr_text().contains("at least -t"),
