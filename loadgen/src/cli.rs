@@ -19,7 +19,9 @@ use clap::Parser;
     version,
     about,
     long_about = None,
-    after_help = "Compare two --json reports: ringload compare BASE.json NEW.json [--max-regress 10%] [--plot out.svg]\n(see `ringload compare --help`)"
+    after_help = "https://: the system's CA certificates are trusted unless --cacert or --insecure says otherwise.\n\
+                  Ctrl-C (or SIGTERM) stops early and still reports (\"interrupted\": true); a second one exits at once.\n\n\
+                  Compare two --json reports: ringload compare BASE.json NEW.json [--max-regress 10%] [--plot out.svg]\n(see `ringload compare --help`)"
 )]
 pub struct Args {
     /// Target URLs (http[s]://host[:port]/path); several are used round robin.
