@@ -81,9 +81,9 @@ impl TlsStream {
         Ok(s)
     }
 
-    /// Read into the spare capacity of `buf`, after the bytes it already
-    /// holds, until some plaintext arrives; returns the bytes appended (0 =
-    /// EOF or the server's close_notify).
+    /// Append plaintext to `buf`, after the bytes it already holds, once
+    /// some arrives; returns the bytes appended (0 = EOF or the server's
+    /// close_notify).
     pub async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
             if self.fed == self.rbuf.len() && (self.eof || self.fill().await? == 0) {
@@ -137,9 +137,12 @@ impl TlsStream {
 
     /// One socket read of ciphertext into the (fully fed) `rbuf`.
     async fn fill(&mut self) -> io::Result<usize> {
-        // A Vec is filled from its start: it must be empty.
+        // A Vec is filled from its start: it must be empty. (It has no room
+        // left if a cancelled read kept it: a read into no room would look
+        // like EOF.)
         let mut owned = std::mem::take(&mut self.rbuf);
         owned.clear();
+        owned.reserve(CIPHERTEXT_CHUNK);
         self.fed = 0;
         let (res, owned) = self.tcp.read(owned).await;
         self.rbuf = owned;
