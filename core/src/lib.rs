@@ -3,6 +3,8 @@
 //! The HTTP/1 codec ([`http1`]) parses heads zero-copy out of connection
 //! buffers and frames bodies; [`config`] turns TOML into a validated model;
 //! [`router`] and [`balance`] pick a route and a target for a request;
+//! [`policy`] holds the rate limits, circuit breakers, retry budgets and
+//! target health that all shards share, in lock-free atomics;
 //! [`status`] maps every failure to one HTTP status. The `proxy` crate wires
 //! these to sockets; nothing here touches one, so all of it is unit-testable.
 #![forbid(unsafe_code)]
@@ -10,5 +12,6 @@
 pub mod balance;
 pub mod config;
 pub mod http1;
+pub mod policy;
 pub mod router;
 pub mod status;

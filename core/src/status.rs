@@ -45,6 +45,13 @@ pub enum Failure {
     ResponseTimeout,
     /// The shard is at `max_connections` (503).
     Overloaded,
+    /// A rate limit refused the request (429, with `Retry-After`).
+    RateLimited,
+    /// A route's or upstream's `concurrency.max_in_flight` is reached (503).
+    ConcurrencyLimited,
+    /// Every target's circuit breaker is open, or every target is ejected
+    /// or unhealthy (503, at once).
+    CircuitOpen,
 }
 
 impl Failure {
@@ -57,8 +64,12 @@ impl Failure {
             Failure::BodyTooLarge => 413,
             Failure::UriTooLong => 414,
             Failure::HeadersTooLarge => 431,
+            Failure::RateLimited => 429,
             Failure::UpstreamRefused | Failure::UpstreamReset | Failure::UpstreamBadResponse => 502,
-            Failure::NoTarget | Failure::Overloaded => 503,
+            Failure::NoTarget
+            | Failure::Overloaded
+            | Failure::ConcurrencyLimited
+            | Failure::CircuitOpen => 503,
             Failure::ConnectTimeout | Failure::ResponseTimeout => 504,
         }
     }
@@ -79,6 +90,9 @@ impl Failure {
             Failure::ConnectTimeout => "upstream connect timed out",
             Failure::ResponseTimeout => "upstream response timed out",
             Failure::Overloaded => "gateway at connection limit",
+            Failure::RateLimited => "rate limit exceeded",
+            Failure::ConcurrencyLimited => "too many requests in flight",
+            Failure::CircuitOpen => "no healthy upstream target",
         }
     }
 
@@ -89,13 +103,18 @@ impl Failure {
             | Failure::HeaderTimeout
             | Failure::BodyTooLarge
             | Failure::UriTooLong
-            | Failure::HeadersTooLarge => Source::Client,
+            | Failure::HeadersTooLarge
+            | Failure::RateLimited => Source::Client,
             Failure::UpstreamRefused
             | Failure::UpstreamReset
             | Failure::UpstreamBadResponse
             | Failure::ConnectTimeout
             | Failure::ResponseTimeout => Source::Upstream,
-            Failure::NoRoute | Failure::NoTarget | Failure::Overloaded => Source::Internal,
+            Failure::CircuitOpen => Source::Upstream,
+            Failure::NoRoute
+            | Failure::NoTarget
+            | Failure::Overloaded
+            | Failure::ConcurrencyLimited => Source::Internal,
         }
     }
 
@@ -154,6 +173,9 @@ mod tests {
             (Failure::NoTarget, 503),
             (Failure::ConnectTimeout, 504),
             (Failure::ResponseTimeout, 504),
+            (Failure::RateLimited, 429),
+            (Failure::ConcurrencyLimited, 503),
+            (Failure::CircuitOpen, 503),
         ];
         for (f, s) in table {
             assert_eq!(f.status(), s, "{f:?}");

@@ -52,6 +52,10 @@ struct Conn {
     buf: BytesMut,
     out: Vec<u8>,
     inflight: VecDeque<Inflight>,
+    /// When the connection last became able to take another request (it
+    /// connected, or a response freed a pipeline slot): a request sent late
+    /// only because of the server is not the generator's lag.
+    free_since: Instant,
     reader: ResponseReader,
 }
 
@@ -69,6 +73,7 @@ pub async fn run(shard: Rc<Shard>, index: usize) {
         buf: BytesMut::with_capacity(READ_CHUNK),
         out: Vec::with_capacity(1024),
         inflight: VecDeque::with_capacity(plan.pipeline),
+        free_since: Instant::now(),
         reader: ResponseReader::default(),
         shard,
     };
@@ -132,6 +137,7 @@ impl Conn {
         self.reader.reset();
         self.buf.clear();
         self.inflight.clear();
+        self.free_since = Instant::now();
         let depth = self.shard.plan.pipeline;
         loop {
             if !self.fill(group, depth).await {
@@ -177,9 +183,13 @@ impl Conn {
             if !self.shard.take_budget() {
                 break;
             }
+            let free_since = self.free_since;
             let lag = self.schedule.as_mut().map(|s| {
                 s.advance();
-                Schedule::lag(intended, now)
+                (
+                    Schedule::lag(intended, now),
+                    Schedule::lag(intended.max(free_since), now),
+                )
             });
             let i = self.next_request % group.requests.len();
             self.next_request = self.next_request.wrapping_add(1);
@@ -261,6 +271,7 @@ impl Conn {
     /// Record a complete response; returns whether the connection stays.
     fn complete(&mut self, done: Done, now: Instant) -> bool {
         if let Some(req) = self.inflight.pop_front() {
+            self.free_since = now;
             self.shard
                 .response(done.status, now - req.origin, now - req.sent);
         }

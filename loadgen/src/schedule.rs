@@ -8,15 +8,20 @@
 //! schedule; its latency is still measured from the intended time, so a
 //! server stall shows up in the percentiles instead of being omitted.
 //!
-//! Timers tick in whole milliseconds, so a sleeping connection wakes up to
-//! [`EARLY`] before a request's intended time rather than up to a tick after
-//! it; latency is then measured from the earlier of the intended and the
-//! actual send time (see [`Schedule::origin`]).
+//! monoio's timers tick in whole milliseconds and round a deadline up to the
+//! end of its millisecond, then park for whole ticks: a sleep wakes 0–2 ms
+//! after the time asked for. So a sleeping connection asks to wake
+//! [`EARLY`] before a request's intended time and the request goes out at
+//! most that much early, instead of up to 2 ms late; latency is measured
+//! from the earlier of the intended and the actual send time (see
+//! [`Schedule::origin`]), so an early send never shortens it and timer
+//! slack never inflates it.
 
 use std::time::{Duration, Instant};
 
-/// How far ahead of its intended time a request may go out (one timer tick).
-pub const EARLY: Duration = Duration::from_millis(1);
+/// How far ahead of its intended time a request may go out (two timer
+/// ticks: the most a monoio sleep overshoots).
+pub const EARLY: Duration = Duration::from_millis(2);
 
 /// The intended send times of one connection.
 #[derive(Debug, Clone)]

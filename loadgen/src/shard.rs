@@ -129,13 +129,15 @@ impl Shard {
         }
     }
 
-    /// A request was written; `lag` is its generator lag (open loop).
+    /// A request was written; `lag` is its send lag (open loop): the whole
+    /// of it, and the generator's own part (see [`stats::Stats::own_lag_ns`]).
     #[inline]
-    pub fn sent(&self, lag: Option<Duration>) {
+    pub fn sent(&self, lag: Option<(Duration, Duration)>) {
         let mut r = self.rec.borrow_mut();
         r.total.sent += 1;
-        if let (Some(h), Some(lag)) = (&mut r.total.lag, lag) {
+        if let (Some(h), Some((lag, own))) = (&mut r.total.lag, lag) {
             stats::record(h, lag);
+            r.total.own_lag_ns += u64::try_from(own.as_nanos()).unwrap_or(u64::MAX);
         }
     }
 

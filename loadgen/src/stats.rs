@@ -103,6 +103,11 @@ pub struct Stats {
     pub service: Option<Histogram<u64>>,
     /// Open loop only: actual minus intended send time of every request.
     pub lag: Option<Histogram<u64>>,
+    /// Open loop only: the part of the lag that is the generator's own, in
+    /// nanoseconds summed over all sends: how late a request went out after
+    /// both its intended time and the moment its connection could take it
+    /// (the rest of the lag is waiting for the server's earlier responses).
+    pub own_lag_ns: u64,
 }
 
 impl Stats {
@@ -117,6 +122,7 @@ impl Stats {
             latency: histogram(),
             service: open_loop.then(histogram),
             lag: open_loop.then(histogram),
+            own_lag_ns: 0,
         }
     }
 
@@ -147,6 +153,7 @@ impl Stats {
         if let Some(h) = &mut self.lag {
             h.reset();
         }
+        self.own_lag_ns = 0;
     }
 
     /// Add another thread's statistics.
@@ -161,6 +168,7 @@ impl Stats {
         merge_hist(&mut self.latency, &o.latency);
         merge_opt(&mut self.service, &o.service);
         merge_opt(&mut self.lag, &o.lag);
+        self.own_lag_ns += o.own_lag_ns;
     }
 
     /// `(status, count)` for every status seen, ascending.

@@ -41,7 +41,11 @@ fn ringbench_bad_arguments_are_refused() {
         &["upstream", "--listen", "127.0.0.1:0", "--stall-after", "5"],
         &["upstream", "--listen", "127.0.0.1:0", "--status", "99"],
         &["upstream", "--listen", "127.0.0.1:0", "--threads", "0"],
-        &["compare"],
+        &["compare", "--runs", "0"],
+        &["compare", "--duration", "0s"],
+        &["compare", "--duration", "5"],
+        &["compare", "--min-ratio", "-1"],
+        &["compare", "--connections", "0"],
     ] {
         let out = run(Command::new(binary()).args(args), Duration::from_secs(5));
         assert!(!out.status.success(), "{args:?} was accepted");

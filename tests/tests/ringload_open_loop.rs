@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use ringgate_tests::origin::{Origin, Reply};
+use ringgate_tests::ringbench::Ringbench;
 use ringgate_tests::ringload::Ringload;
 
 #[test]
@@ -77,4 +78,59 @@ fn ringload_open_loop_counts_a_stall_in_the_corrected_latency() {
         "lag max {}",
         r.u64("/lag_us/max")
     );
+}
+
+#[test]
+fn ringload_open_loop_holds_20000_per_second_within_1_percent() {
+    let rb = Ringbench::start(&[]);
+    let url = format!("http://{}/", rb.addr());
+    let r = Ringload::run(
+        &["-c", "64", "-t", "1", "-d", "5s", "--rate", "20000", &url],
+        Duration::from_secs(60),
+    );
+    let rps = r.f64("/rps");
+    assert!(
+        (19_800.0..=20_200.0).contains(&rps),
+        "achieved {rps} req/s of 20000; warnings {}",
+        r.json["warnings"]
+    );
+    let requests = r.u64("/requests");
+    assert!(
+        (99_000..=101_000).contains(&requests),
+        "{requests} requests"
+    );
+    assert_eq!(r.u64("/status/200"), requests);
+    for (class, n) in r.json["errors"].as_object().unwrap() {
+        assert_eq!(n, 0, "{class} errors");
+    }
+}
+
+#[test]
+fn ringload_open_loop_reports_a_one_second_stall_that_service_time_hides() {
+    // 1000 req/s for 10 s over 10 connections; the origin freezes for 1 s
+    // once, after ~3 s. About 1000 requests are due during the stall: they
+    // wait up to 1 s from their intended send time, so the corrected p99
+    // (the 100th-slowest of ~10,000) is near 900 ms. Only the ~10 requests
+    // in flight when the stall began see it as service time.
+    let rb = Ringbench::start(&["--stall-after", "3000", "--stall", "1s"]);
+    let url = format!("http://{}/", rb.addr());
+    let r = Ringload::run(
+        &["-c", "10", "-t", "1", "-d", "10s", "--rate", "1000", &url],
+        Duration::from_secs(60),
+    );
+    let requests = r.u64("/requests");
+    assert!((9_800..=10_100).contains(&requests), "{requests} requests");
+    let corrected_p99 = r.u64("/latency_us/p99");
+    let service_p99 = r.u64("/service_time_us/p99");
+    assert!(
+        corrected_p99 >= 800_000,
+        "corrected p99 {corrected_p99} us (service p99 {service_p99} us)"
+    );
+    assert!(
+        service_p99 <= 50_000,
+        "service p99 {service_p99} us should stay far below corrected {corrected_p99} us"
+    );
+    // The stall itself is visible at the top of both.
+    assert!(r.u64("/service_time_us/max") >= 900_000);
+    assert!(r.u64("/latency_us/max") >= 900_000);
 }

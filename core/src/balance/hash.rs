@@ -11,14 +11,14 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// Incremental hasher, for hashing several parts without concatenating them.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Hasher(u64);
+pub(crate) struct Hasher(u64);
 
 impl Hasher {
-    pub(super) fn new() -> Hasher {
+    pub(crate) fn new() -> Hasher {
         Hasher(FNV_OFFSET)
     }
 
-    pub(super) fn write(mut self, bytes: &[u8]) -> Hasher {
+    pub(crate) fn write(mut self, bytes: &[u8]) -> Hasher {
         for &b in bytes {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(FNV_PRIME);
@@ -26,7 +26,7 @@ impl Hasher {
         self
     }
 
-    pub(super) fn finish(self) -> u64 {
+    pub(crate) fn finish(self) -> u64 {
         let mut h = self.0;
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);

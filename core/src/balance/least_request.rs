@@ -18,26 +18,40 @@ pub(super) fn pick(
     rng: &Rng,
     excluded: &dyn Fn(usize) -> bool,
 ) -> Option<usize> {
-    let n = weights.len();
+    Some(match draw(weights.len(), rng, excluded)? {
+        Draw::One(i) => i,
+        Draw::Two(a, b) => better(a, b, weights, in_flight),
+    })
+}
+
+/// What the power of two choices draws: two distinct eligible targets, or
+/// the only eligible one.
+pub(super) enum Draw {
+    One(usize),
+    Two(usize, usize),
+}
+
+/// Draws two distinct eligible targets of `0..n` uniformly; `None` if no
+/// target is eligible. Shared with [`super::ewma`].
+pub(super) fn draw(n: usize, rng: &Rng, excluded: &dyn Fn(usize) -> bool) -> Option<Draw> {
     match n {
         0 => return None,
-        1 => return (!excluded(0)).then_some(0),
+        1 => return (!excluded(0)).then_some(Draw::One(0)),
         _ => {}
     }
     let (a, b) = two_distinct(rng, n);
     if !excluded(a) && !excluded(b) {
-        return Some(better(a, b, weights, in_flight));
+        return Some(Draw::Two(a, b));
     }
     // Slow path: draw among the eligible targets only.
     let eligible = (0..n).filter(|&i| !excluded(i)).count();
     match eligible {
         0 => None,
-        1 => (0..n).find(|&i| !excluded(i)),
+        1 => (0..n).find(|&i| !excluded(i)).map(Draw::One),
         _ => {
             let (a, b) = two_distinct(rng, eligible);
             let nth = |k: usize| (0..n).filter(|&i| !excluded(i)).nth(k);
-            let (a, b) = (nth(a)?, nth(b)?);
-            Some(better(a, b, weights, in_flight))
+            Some(Draw::Two(nth(a)?, nth(b)?))
         }
     }
 }

@@ -8,10 +8,13 @@
 //! upstream request with [`Balancer::started`] and [`Balancer::finished`],
 //! which least-request reads. Algorithms, one file each:
 //! [`round_robin`] (smooth weighted, nginx), [`random`] (weighted),
-//! [`least_request`] (power of two choices, Envoy) and [`ring`] (consistent
-//! hashing with virtual nodes over the fixed [`hash`]).
+//! [`least_request`] (power of two choices, Envoy), [`ewma`] (power of two
+//! choices by peak-EWMA latency, Finagle/Linkerd; fed by
+//! [`Balancer::record_latency`]) and [`ring`] (consistent hashing with
+//! virtual nodes over the fixed [`hash`]).
 
-mod hash;
+mod ewma;
+pub(crate) mod hash;
 mod least_request;
 mod random;
 mod ring;
@@ -24,6 +27,7 @@ use std::cell::Cell;
 
 use crate::config::{BalanceKind, Target};
 
+pub use ewma::{DECAY as EWMA_DECAY, DEFAULT_RTT as EWMA_DEFAULT_RTT};
 pub use ring::VNODES_PER_WEIGHT;
 
 /// Picks targets of one upstream for one shard.
@@ -40,6 +44,7 @@ enum Algorithm {
     RoundRobin(round_robin::SmoothWrr),
     Random(random::WeightedRandom),
     LeastRequest,
+    P2cEwma(ewma::PeakEwma),
     ConsistentHash {
         ring: ring::Ring,
         /// Used for requests without a hash key.
@@ -80,6 +85,7 @@ impl Balancer {
             }
             BalanceKind::Random => Algorithm::Random(random::WeightedRandom::new(&weights)),
             BalanceKind::LeastRequest => Algorithm::LeastRequest,
+            BalanceKind::P2cEwma => Algorithm::P2cEwma(ewma::PeakEwma::new(weights.len())),
             BalanceKind::ConsistentHash(_) => Algorithm::ConsistentHash {
                 ring: ring::Ring::new(ids, &weights),
                 fallback: round_robin::SmoothWrr::new(weights.len()),
@@ -114,6 +120,9 @@ impl Balancer {
             Algorithm::LeastRequest => {
                 least_request::pick(&self.weights, &self.in_flight, &self.rng, excluded)
             }
+            Algorithm::P2cEwma(ewma) => {
+                ewma.pick(&self.weights, &self.in_flight, &self.rng, excluded)
+            }
             Algorithm::ConsistentHash { ring, fallback } => match hash_key {
                 Some(key) => ring.pick(key, excluded),
                 None => fallback.pick(&self.weights, excluded),
@@ -132,6 +141,25 @@ impl Balancer {
     pub fn finished(&self, target: usize) {
         if let Some(count) = self.in_flight.get(target) {
             count.set(count.get().saturating_sub(1));
+        }
+    }
+
+    /// A response from `target` took `rtt` ns and was observed at `now`
+    /// (ns since the process epoch, as in [`crate::policy`]). `p2c_ewma`
+    /// learns latencies from this (call it for every finished try, failed
+    /// ones with the time until the failure); other algorithms ignore it.
+    pub fn record_latency(&self, target: usize, rtt: u64, now: u64) {
+        if let Algorithm::P2cEwma(ewma) = &self.algorithm {
+            ewma.observe(target, rtt, now);
+        }
+    }
+
+    /// The latency estimate of `target` in ns at `now` (`p2c_ewma` only;
+    /// `None` for other algorithms), for metrics and tests.
+    pub fn latency_estimate(&self, target: usize, now: u64) -> Option<f64> {
+        match &self.algorithm {
+            Algorithm::P2cEwma(ewma) => Some(ewma.cost(target, now)),
+            _ => None,
         }
     }
 

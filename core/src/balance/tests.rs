@@ -31,6 +31,7 @@ fn every_algorithm_handles_no_targets_and_all_excluded() {
         BalanceKind::RoundRobin,
         BalanceKind::Random,
         BalanceKind::LeastRequest,
+        BalanceKind::P2cEwma,
         ch(),
     ] {
         let empty = Balancer::new(&kind, &[], 1);
@@ -270,4 +271,98 @@ fn for_targets_places_targets_by_address() {
 fn big_weights_stay_within_the_point_cap() {
     let b = Balancer::new(&ch(), &[1000, 999, 998, 997], 0);
     assert!(b.pick(Some(b"x"), NONE).is_some());
+}
+
+#[test]
+fn consistent_hash_moves_only_the_removed_targets_keys() {
+    let target = |port: u16| Target {
+        addr: ([10, 0, 0, 1], port).into(),
+        weight: 1,
+    };
+    let all: Vec<Target> = (1..=10).map(target).collect();
+    let without_7: Vec<Target> = all.iter().copied().filter(|t| t.addr.port() != 7).collect();
+    let before = Balancer::for_targets(&ch(), &all, 0);
+    let after = Balancer::for_targets(&ch(), &without_7, 0);
+    let n = 10_000;
+    let mut moved = 0;
+    for i in 0..n {
+        let key = format!("client-{i}");
+        let old = all[before.pick(Some(key.as_bytes()), NONE).unwrap()].addr;
+        let new = without_7[after.pick(Some(key.as_bytes()), NONE).unwrap()].addr;
+        if old != new {
+            moved += 1;
+            // Only the removed target's keys move.
+            assert_eq!(old.port(), 7);
+        } else {
+            assert_ne!(old.port(), 7);
+        }
+    }
+    // About 1/10 of the keys were on the removed target.
+    let moved = share(moved, n);
+    assert!((0.05..=0.15).contains(&moved), "{moved}");
+}
+
+const MS: u64 = 1_000_000;
+const SEC: u64 = 1_000_000_000;
+
+#[test]
+fn p2c_ewma_prefers_the_faster_target() {
+    let b = Balancer::new(&BalanceKind::P2cEwma, &[1, 1], 5);
+    b.record_latency(0, 50 * MS, SEC);
+    b.record_latency(1, 5 * MS, SEC);
+    assert!(picks(&b, 100, NONE).iter().all(|&t| t == 1));
+    // Excluded targets are never chosen however fast they are.
+    assert_eq!(b.pick(None, &|i| i == 1), Some(0));
+}
+
+#[test]
+fn p2c_ewma_reacts_to_a_slow_response_at_once() {
+    let b = Balancer::new(&BalanceKind::P2cEwma, &[1, 1], 5);
+    b.record_latency(0, 10 * MS, SEC);
+    b.record_latency(1, 5 * MS, SEC);
+    assert_eq!(b.pick(None, NONE), Some(1));
+    // The peak: one slow response replaces the estimate.
+    b.record_latency(1, 80 * MS, SEC + MS);
+    assert_eq!(b.latency_estimate(1, SEC + MS), Some(80.0 * MS as f64));
+    assert!(picks(&b, 100, NONE).iter().all(|&t| t == 0));
+}
+
+#[test]
+fn p2c_ewma_estimates_decay_and_blend() {
+    let b = Balancer::new(&BalanceKind::P2cEwma, &[1, 1], 5);
+    b.record_latency(1, 100 * MS, 0);
+    b.record_latency(0, 50 * MS, 0);
+    assert_eq!(b.pick(None, NONE), Some(0));
+    // A minute later target 1's estimate has decayed to 100 ms × e^-6 and
+    // the shard's clock (target 0's latest response) says so.
+    b.record_latency(0, 50 * MS, 60 * SEC);
+    let decayed = b.latency_estimate(1, 60 * SEC).unwrap();
+    assert!(
+        (decayed - 100.0 * MS as f64 * (-6.0f64).exp()).abs() < 1.0,
+        "{decayed}"
+    );
+    assert_eq!(b.pick(None, NONE), Some(1));
+    // A faster response pulls the decayed estimate toward itself.
+    b.record_latency(1, 100 * MS, 100 * SEC);
+    b.record_latency(1, 10 * MS, 110 * SEC);
+    let blended = b.latency_estimate(1, 110 * SEC).unwrap() / MS as f64;
+    assert!((10.0..36.8).contains(&blended), "{blended}");
+    // Other algorithms keep no estimate.
+    let rr = Balancer::new(&BalanceKind::RoundRobin, &[1, 1], 5);
+    rr.record_latency(0, MS, SEC);
+    assert_eq!(rr.latency_estimate(0, SEC), None);
+}
+
+#[test]
+fn p2c_ewma_weighs_latency_by_in_flight_and_weight() {
+    let b = Balancer::new(&BalanceKind::P2cEwma, &[1, 1], 5);
+    b.record_latency(0, 10 * MS, SEC);
+    b.record_latency(1, 10 * MS, SEC);
+    (0..3).for_each(|_| b.started(0));
+    assert_eq!(b.pick(None, NONE), Some(1));
+    // Unobserved targets start at the default estimate (30 ms): a target
+    // with weight 4 and that estimate beats one at 10 ms with weight 1.
+    let w = Balancer::new(&BalanceKind::P2cEwma, &[1, 4], 5);
+    w.record_latency(0, 10 * MS, SEC);
+    assert_eq!(w.pick(None, NONE), Some(1));
 }

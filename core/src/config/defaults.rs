@@ -54,3 +54,71 @@ pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const POOL_MAX_IDLE: u64 = 64;
 /// `upstreams.NAME.pool_idle_timeout`.
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `server.rate_limit_table_size`: slots (8 bytes each) for keyed rate limits.
+pub const RATE_LIMIT_TABLE_SIZE: u64 = 65_536;
+/// Smallest accepted `server.rate_limit_table_size`.
+pub const RATE_LIMIT_TABLE_SIZE_MIN: u64 = 64;
+/// Largest accepted `server.rate_limit_table_size` (128 MiB of table).
+pub const RATE_LIMIT_TABLE_SIZE_MAX: u64 = 1 << 24;
+/// Largest accepted `burst`.
+pub const RATE_LIMIT_BURST_MAX: u64 = 1_000_000;
+/// Largest accepted rate, in requests per second.
+pub const RATE_LIMIT_MAX_PER_SEC: u64 = 1_000_000;
+
+/// `concurrency.max_in_flight` upper bound (smallest is 1).
+pub const MAX_IN_FLIGHT_MAX: u64 = 1_000_000;
+
+/// `retry.attempts`: tries in all, the first included.
+pub const RETRY_ATTEMPTS: u64 = 2;
+/// Largest accepted `retry.attempts` (smallest is 1).
+pub const RETRY_ATTEMPTS_MAX: u64 = 10;
+/// `retry.on`.
+pub const RETRY_ON: &[&str] = &["connect", "reset", "502", "503", "504"];
+/// `retry.backoff`: base of the exponential backoff.
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(25);
+/// `retry.max_backoff` is this many times `retry.backoff` unless set.
+pub const RETRY_MAX_BACKOFF_FACTOR: u32 = 10;
+/// `retry.methods`: the idempotent methods of RFC 9110 section 9.2.2.
+pub const RETRY_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"];
+/// `retry.budget`: retries per request, as a fraction (Finagle's default).
+pub const RETRY_BUDGET: f64 = 0.2;
+/// `retry.min_retries_per_sec` (Finagle's default).
+pub const RETRY_MIN_PER_SEC: u64 = 10;
+/// Largest accepted `retry.min_retries_per_sec`.
+pub const RETRY_MIN_PER_SEC_MAX: u64 = 1_000_000;
+/// `retry.body_buffer`: request body bytes kept for replay.
+pub const RETRY_BODY_BUFFER: u64 = 64 * 1024;
+
+/// `circuit_breaker.consecutive_failures` (when `failure_ratio` is not set).
+pub const BREAKER_CONSECUTIVE_FAILURES: u64 = 5;
+/// `circuit_breaker.open_for`.
+pub const BREAKER_OPEN_FOR: Duration = Duration::from_secs(10);
+/// `circuit_breaker.half_open_probes`.
+pub const BREAKER_HALF_OPEN_PROBES: u64 = 1;
+/// `circuit_breaker.window` of the failure-ratio rule.
+pub const BREAKER_WINDOW: Duration = Duration::from_secs(10);
+/// `circuit_breaker.min_requests` of the failure-ratio rule.
+pub const BREAKER_MIN_REQUESTS: u64 = 20;
+
+/// `health_check.path`.
+pub const HEALTH_PATH: &str = "/healthz";
+/// `health_check.interval`.
+pub const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+/// `health_check.timeout` (at most `interval`).
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
+/// `health_check.healthy`.
+pub const HEALTH_HEALTHY: u64 = 2;
+/// `health_check.unhealthy`.
+pub const HEALTH_UNHEALTHY: u64 = 3;
+/// Largest accepted `health_check.healthy` / `unhealthy` (smallest is 1).
+pub const HEALTH_THRESHOLD_MAX: u64 = 100;
+
+/// `outlier.consecutive_failures`.
+pub const OUTLIER_CONSECUTIVE_FAILURES: u64 = 5;
+/// `outlier.base_ejection`.
+pub const OUTLIER_BASE_EJECTION: Duration = Duration::from_secs(30);
+/// `outlier.max_ejection`.
+pub const OUTLIER_MAX_EJECTION: Duration = Duration::from_secs(300);
+/// `outlier.max_ejection_percent`.
+pub const OUTLIER_MAX_EJECTION_PERCENT: u64 = 10;

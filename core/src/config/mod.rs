@@ -13,6 +13,7 @@
 pub mod defaults;
 mod error;
 mod model;
+mod policy;
 mod raw;
 mod units;
 mod validate;
@@ -27,6 +28,11 @@ pub use model::{
     BalanceKind, Config, Driver, HashKey, HostMatch, Limits, PathMatch, Route, Server, Shards,
     Target, Upstream, Uring,
 };
+pub use policy::{
+    CircuitBreaker, Concurrency, FailureRatio, HealthCheck, Outlier, Rate, RateLimit, RateLimitKey,
+    Retry, RetryOn,
+};
+pub use units::parse_rate;
 pub use units::{parse_duration, parse_size};
 
 /// Parses and validates a configuration from TOML text.

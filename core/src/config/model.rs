@@ -8,6 +8,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::policy::{CircuitBreaker, Concurrency, HealthCheck, Outlier, RateLimit, Retry};
+
 /// A whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -67,6 +69,10 @@ pub struct Server {
     pub max_body_bytes: Option<u64>,
     /// Connections each shard serves at once.
     pub max_connections: usize,
+    /// A rate limit on every request, checked before routing.
+    pub rate_limit: Option<RateLimit>,
+    /// Slots of the table that holds every keyed rate limit's keys.
+    pub rate_limit_table_size: usize,
 }
 
 /// Number of shards.
@@ -137,6 +143,14 @@ pub struct Upstream {
     pub pool_max_idle: usize,
     /// How long an idle pooled connection is kept.
     pub pool_idle_timeout: Duration,
+    /// A limit on requests in flight to the whole upstream.
+    pub concurrency: Option<Concurrency>,
+    /// A circuit breaker per target.
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Active health checks of every target.
+    pub health_check: Option<HealthCheck>,
+    /// Passive outlier ejection.
+    pub outlier: Option<Outlier>,
 }
 
 /// One upstream instance.
@@ -159,6 +173,8 @@ pub enum BalanceKind {
     LeastRequest,
     /// A hash ring over the given request key.
     ConsistentHash(HashKey),
+    /// Power of two choices by peak-EWMA latency × in-flight (Finagle, Linkerd).
+    P2cEwma,
 }
 
 /// What `consistent_hash` hashes.
@@ -191,6 +207,12 @@ pub struct Route {
     pub host_rewrite: Option<String>,
     /// Overrides `server.max_body_bytes` for this route.
     pub max_body_bytes: Option<u64>,
+    /// A rate limit on this route's requests.
+    pub rate_limit: Option<RateLimit>,
+    /// A limit on this route's requests in flight.
+    pub concurrency: Option<Concurrency>,
+    /// Retries of failed upstream tries.
+    pub retry: Option<Retry>,
 }
 
 /// A host match, lowercase.

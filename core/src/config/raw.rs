@@ -72,6 +72,8 @@ pub(crate) struct RawServer {
     pub max_uri_bytes: Option<IntOrString>,
     pub max_body_bytes: Option<IntOrString>,
     pub max_connections: Option<i64>,
+    pub rate_limit: Option<RawRateLimit>,
+    pub rate_limit_table_size: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -102,6 +104,10 @@ pub(crate) struct RawUpstream {
     pub response_timeout: Option<String>,
     pub pool_max_idle: Option<i64>,
     pub pool_idle_timeout: Option<String>,
+    pub concurrency: Option<RawConcurrency>,
+    pub circuit_breaker: Option<RawCircuitBreaker>,
+    pub health_check: Option<RawHealthCheck>,
+    pub outlier: Option<RawOutlier>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -111,6 +117,7 @@ pub(crate) enum RawBalance {
     Random,
     LeastRequest,
     ConsistentHash,
+    P2cEwma,
 }
 
 /// A target: `"ip:port"` or `{ addr = "ip:port", weight = N }`.
@@ -141,6 +148,70 @@ pub(crate) struct RawRoute {
     pub strip_prefix: Option<bool>,
     pub host_rewrite: Option<String>,
     pub max_body_bytes: Option<IntOrString>,
+    pub rate_limit: Option<RawRateLimit>,
+    pub concurrency: Option<RawConcurrency>,
+    pub retry: Option<RawRetry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRateLimit {
+    pub rate: Option<String>,
+    pub burst: Option<i64>,
+    pub key: Option<String>,
+    pub quota_headers: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConcurrency {
+    pub max_in_flight: Option<i64>,
+    pub queue_timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRetry {
+    pub attempts: Option<i64>,
+    pub on: Option<Vec<String>>,
+    pub backoff: Option<String>,
+    pub max_backoff: Option<String>,
+    pub per_try_timeout: Option<String>,
+    pub deadline: Option<String>,
+    pub methods: Option<Vec<String>>,
+    pub budget: Option<String>,
+    pub min_retries_per_sec: Option<i64>,
+    pub body_buffer: Option<IntOrString>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCircuitBreaker {
+    pub consecutive_failures: Option<i64>,
+    pub failure_ratio: Option<String>,
+    pub window: Option<String>,
+    pub min_requests: Option<i64>,
+    pub open_for: Option<String>,
+    pub half_open_probes: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHealthCheck {
+    pub path: Option<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub healthy: Option<i64>,
+    pub unhealthy: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOutlier {
+    pub consecutive_failures: Option<i64>,
+    pub base_ejection: Option<String>,
+    pub max_ejection: Option<String>,
+    pub max_ejection_percent: Option<i64>,
 }
 
 /// A table kept in document order (toml hands keys over in file order).

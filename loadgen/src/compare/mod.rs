@@ -104,15 +104,48 @@ pub fn p99_samples(r: &JsonReport) -> Vec<f64> {
         .collect()
 }
 
+/// One side of a comparison: the whole-run values the ratios are taken of
+/// and the per-second samples the tests work on. One report gives one
+/// ([`Side::of`]); a caller with several runs per side (`ringbench
+/// compare`) pools their samples and brings its own summary values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Side {
+    /// Requests per second.
+    pub rps: f64,
+    /// Per-second throughput samples ([`rps_samples`]).
+    pub rps_samples: Vec<f64>,
+    /// p99 latency (µs).
+    pub p99_us: f64,
+    /// Per-second p99 samples ([`p99_samples`]).
+    pub p99_samples: Vec<f64>,
+}
+
+impl Side {
+    /// The side one report makes.
+    pub fn of(r: &JsonReport) -> Side {
+        Side {
+            rps: r.rps,
+            rps_samples: rps_samples(r),
+            p99_us: r.latency_us.p99 as f64,
+            p99_samples: p99_samples(r),
+        }
+    }
+}
+
 /// The verdict for two reports.
 pub fn judge(base: &JsonReport, new: &JsonReport, max_regress: f64) -> Verdict {
-    let rps_test = MannWhitney::test(&rps_samples(base), &rps_samples(new));
-    let p99_test = MannWhitney::test(&p99_samples(base), &p99_samples(new));
+    judge_sides(&Side::of(base), &Side::of(new), max_regress)
+}
+
+/// The verdict for two sides: NEW against BASE.
+pub fn judge_sides(base: &Side, new: &Side, max_regress: f64) -> Verdict {
+    let rps_test = MannWhitney::test(&base.rps_samples, &new.rps_samples);
+    let p99_test = MannWhitney::test(&base.p99_samples, &new.p99_samples);
     Verdict {
         throughput: Check::new(base.rps, new.rps, rps_test, Worse::Lower, max_regress),
         p99: Check::new(
-            base.latency_us.p99 as f64,
-            new.latency_us.p99 as f64,
+            base.p99_us,
+            new.p99_us,
             p99_test,
             Worse::Higher,
             max_regress,

@@ -1,4 +1,4 @@
-//! `--plot`: both latency-by-percentile curves as a small hand-written SVG,
+//! `--plot`: latency-by-percentile curves as a small hand-written SVG,
 //! drawn as the HdrHistogram plotter does: x is `log10(1/(1-p))` with ticks
 //! at 0%, 90%, 99%, 99.9%, ...; y is latency in milliseconds.
 
@@ -72,12 +72,44 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The SVG document.
+/// Colour of BASE's curve.
+pub const BASE_COLOR: &str = "#1f77b4";
+/// Colour of NEW's curve.
+pub const NEW_COLOR: &str = "#d62728";
+
+/// One curve to draw: its legend label, its stroke colour, its report.
+#[derive(Debug, Clone, Copy)]
+pub struct Curve<'a> {
+    /// Legend text.
+    pub label: &'a str,
+    /// SVG colour, e.g. `#1f77b4`.
+    pub color: &'a str,
+    /// The report whose latency distribution it draws.
+    pub report: &'a JsonReport,
+}
+
+/// The SVG document for BASE and NEW.
 pub fn svg(base: &JsonReport, new: &JsonReport) -> String {
-    let curves = [
-        ("BASE", "#1f77b4", curve(base)),
-        ("NEW", "#d62728", curve(new)),
-    ];
+    svg_curves(&[
+        Curve {
+            label: "BASE",
+            color: BASE_COLOR,
+            report: base,
+        },
+        Curve {
+            label: "NEW",
+            color: NEW_COLOR,
+            report: new,
+        },
+    ])
+}
+
+/// The SVG document for any number of curves (legend in the given order).
+pub fn svg_curves(wanted: &[Curve<'_>]) -> String {
+    let curves: Vec<_> = wanted
+        .iter()
+        .map(|c| (c.label, c.color, curve(c.report)))
+        .collect();
     let xmax_data = curves
         .iter()
         .flat_map(|c| c.2.iter().map(|p| p.0))

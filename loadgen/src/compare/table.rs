@@ -43,6 +43,28 @@ fn test_line(out: &mut String, name: &str, c: &Check) {
     );
 }
 
+/// The Mann–Whitney lines of a verdict (throughput and p99 tests, and a
+/// note when there are too few samples for any test to be significant).
+pub fn tests_text(v: &Verdict) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Mann-Whitney U over per-second intervals (two-sided, normal approximation, \
+         tie corrected, alpha {ALPHA}):"
+    );
+    test_line(&mut out, "throughput (req/s)", &v.throughput);
+    test_line(&mut out, "latency p99 (us)", &v.p99);
+    let few = v.throughput.test.n1.min(v.throughput.test.n2);
+    if few < 4 {
+        let _ = writeln!(
+            out,
+            "  note: {few} interval sample(s) in the shorter run: with fewer than 4 per run \
+             the test can never reach p < {ALPHA}; run for at least 5s"
+        );
+    }
+    out
+}
+
 /// The whole comparison as text (without the verdict line).
 pub fn render(
     base_path: &Path,
@@ -106,21 +128,7 @@ pub fn render(
         errs(new).to_string(),
         String::new(),
     );
-    let _ = writeln!(
-        out,
-        "Mann-Whitney U over per-second intervals (two-sided, normal approximation, \
-         tie corrected, alpha {ALPHA}):"
-    );
-    test_line(&mut out, "throughput (req/s)", &v.throughput);
-    test_line(&mut out, "latency p99 (us)", &v.p99);
-    let few = v.throughput.test.n1.min(v.throughput.test.n2);
-    if few < 4 {
-        let _ = writeln!(
-            out,
-            "  note: {few} interval sample(s) in the shorter run: with fewer than 4 per run \
-             the test can never reach p < {ALPHA}; run for at least 5s"
-        );
-    }
+    out.push_str(&tests_text(v));
     for w in &base.warnings {
         let _ = writeln!(out, "BASE WARNING: {w}");
     }

@@ -52,6 +52,9 @@ pub struct JsonReport {
     pub service_time_us: Option<Percentiles>,
     /// Open loop: actual minus intended send time (µs).
     pub lag_us: Option<Percentiles>,
+    /// Open loop: mean of the generator's own part of the lag (µs): how late
+    /// requests went out after their connection was free to send them.
+    pub generator_lag_mean_us: Option<f64>,
     /// Problems with the measurement itself.
     pub warnings: Vec<String>,
     /// One sample per second of the measured time.
@@ -121,6 +124,11 @@ impl JsonReport {
             target_rate: p.rate,
             service_time_us: s.stats.service.as_ref().map(Percentiles::of),
             lag_us: s.stats.lag.as_ref().map(Percentiles::of),
+            generator_lag_mean_us: s
+                .stats
+                .lag
+                .as_ref()
+                .map(|h| s.stats.own_lag_ns as f64 / 1e3 / h.len().max(1) as f64),
             warnings: s.warnings.clone(),
             intervals: s.intervals.clone(),
             threads: s.threads.clone(),

@@ -181,15 +181,7 @@ impl Summary {
                 ));
             }
             if let Some(lag) = &self.stats.lag {
-                let mean = if lag.is_empty() { 0.0 } else { lag.mean() };
-                if mean > LAG_WARN.as_micros() as f64 {
-                    w.push(format!(
-                        "requests went out {} late on average (p99 {}): the generator lagged \
-                         its schedule; add threads or connections",
-                        text::fmt_us(mean),
-                        text::fmt_us(lag.value_at_quantile(0.99) as f64)
-                    ));
-                }
+                w.extend(self.lag_warning(lag));
             }
         }
         for (i, t) in self.threads.iter().enumerate() {
@@ -205,6 +197,39 @@ impl Summary {
             }
         }
         w
+    }
+}
+
+impl Summary {
+    /// Open loop: a warning when requests went out late on average, saying
+    /// whose fault it was. Late because the connection was still waiting
+    /// for the server is the coordinated omission the corrected latency
+    /// accounts for; late although the connection was free is the
+    /// generator's own lag, and its numbers are then suspect.
+    fn lag_warning(&self, lag: &Histogram<u64>) -> Option<String> {
+        let sends = lag.len();
+        if sends == 0 {
+            return None;
+        }
+        let own_us = self.stats.own_lag_ns as f64 / 1e3 / sends as f64;
+        let limit = LAG_WARN.as_micros() as f64;
+        if own_us > limit {
+            return Some(format!(
+                "requests went out {} late on average on free connections: the generator \
+                 lagged its schedule; add threads (-t) on free CPUs",
+                text::fmt_us(own_us)
+            ));
+        }
+        (lag.mean() > limit).then(|| {
+            format!(
+                "requests went out {} late on average (p99 {}) because their connections were \
+                 still waiting for earlier responses: the server fell behind the schedule (the \
+                 corrected latency includes the wait); more connections (-c) keep requests \
+                 independent",
+                text::fmt_us(lag.mean()),
+                text::fmt_us(lag.value_at_quantile(0.99) as f64)
+            )
+        })
     }
 }
 

@@ -218,3 +218,32 @@ fn busy_thread_is_a_warning() {
     let w = s.compute_warnings();
     assert!(w.iter().any(|w| w.contains("busy 99%")), "{w:?}");
 }
+
+#[test]
+fn send_lag_is_blamed_on_whoever_caused_it() {
+    let mut s = summary(&["--rate", "1000"], true);
+    let lag = s.stats.lag.as_mut().unwrap();
+    lag.reset();
+    for _ in 0..100 {
+        lag.record(50_000).unwrap();
+    }
+    // Late only because the connections were waiting for the server.
+    s.stats.own_lag_ns = 100 * 100_000;
+    let w = s.compute_warnings();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("waiting for earlier responses")),
+        "{w:?}"
+    );
+    assert!(!w.iter().any(|w| w.contains("generator lagged")), "{w:?}");
+    // Late although the connections were free: the generator's fault.
+    s.stats.own_lag_ns = 100 * 20_000_000;
+    let w = s.compute_warnings();
+    assert!(w.iter().any(|w| w.contains("generator lagged")), "{w:?}");
+    // On time: nothing to say.
+    s.stats.lag.as_mut().unwrap().reset();
+    s.stats.lag.as_mut().unwrap().record(300).unwrap();
+    s.stats.own_lag_ns = 300_000;
+    let w = s.compute_warnings();
+    assert!(!w.iter().any(|w| w.contains("late")), "{w:?}");
+}

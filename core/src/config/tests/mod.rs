@@ -1,5 +1,5 @@
 //! Tests of loading: the documented example, every default, every key set.
-//! Error paths are in [`errors`].
+//! Error paths are in [`errors`]; the policy tables' own tests in [`policy`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use super::defaults as d;
 use super::*;
 
 mod errors;
+mod policy;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]
@@ -121,6 +122,8 @@ fn every_default() {
     );
     assert_eq!(s.max_body_bytes, None);
     assert_eq!(s.max_connections, 10_000);
+    assert_eq!(s.rate_limit, None);
+    assert_eq!(s.rate_limit_table_size, 65_536);
 
     let u = &config.upstreams[0];
     assert_eq!(u.balance, BalanceKind::RoundRobin);
@@ -129,6 +132,8 @@ fn every_default() {
     assert_eq!(u.pool_max_idle, 64);
     assert_eq!(u.pool_idle_timeout, Duration::from_secs(60));
     assert_eq!(u.targets[0].weight, d::TARGET_WEIGHT);
+    assert!(u.concurrency.is_none() && u.circuit_breaker.is_none());
+    assert!(u.health_check.is_none() && u.outlier.is_none());
 
     let r = &config.routes[0];
     assert_eq!(r.name, "route0");
@@ -137,6 +142,7 @@ fn every_default() {
     assert!(!r.strip_prefix);
     assert_eq!(r.host_rewrite, None);
     assert_eq!(r.max_body_bytes, None);
+    assert!(r.rate_limit.is_none() && r.concurrency.is_none() && r.retry.is_none());
     assert_eq!(
         config.summary(),
         "1 listener, 1 upstream (1 target), 1 route, auto shards (one per CPU)"

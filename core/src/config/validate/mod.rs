@@ -1,11 +1,13 @@
 //! Validation: raw serde types into the [`Config`] model, every error at once.
 //!
-//! Each section has its own file ([`server`], [`upstream`], [`route`]); they
+//! Each section has its own file ([`server`], [`upstream`], [`route`], and
+//! [`policy`] for the policy tables found in several sections); they
 //! share the helpers here, which parse one value and record an error at its
 //! key path instead of returning early. A value that fails keeps a harmless
 //! placeholder so checking can go on; the placeholders never escape because
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
+mod policy;
 mod route;
 mod server;
 mod upstream;
@@ -95,6 +97,11 @@ fn in_range(n: u64, min: u64, max: u64) -> Result<u64, String> {
 fn socket_addr(text: &str) -> Result<SocketAddr, String> {
     text.parse()
         .map_err(|_| format!("invalid address \"{text}\": expected \"ip:port\", e.g. \"127.0.0.1:8080\" or \"[::1]:8080\""))
+}
+
+/// Converts a count validated to fit into `u32`.
+fn to_u32(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Converts a count to `usize` (lossless on 64-bit targets).

@@ -3,6 +3,7 @@
 use super::super::error::Errors;
 use super::super::model::{HostMatch, PathMatch, Route, Upstream};
 use super::super::raw::RawRoute;
+use super::policy::{concurrency, rate_limit, retry, Scope};
 use super::{is_token, size};
 
 pub(super) fn routes(
@@ -151,6 +152,14 @@ fn route(index: usize, raw: RawRoute, upstreams: &[Upstream], errors: &mut Error
         .as_ref()
         .and_then(|v| size(errors, &at("max_body_bytes"), v, 0, u64::MAX));
 
+    let rate_limit = raw
+        .rate_limit
+        .and_then(|r| rate_limit(errors, &at("rate_limit"), r, Scope::Route));
+    let concurrency = raw
+        .concurrency
+        .and_then(|c| concurrency(errors, &at("concurrency"), c));
+    let retry = raw.retry.map(|r| retry(errors, &at("retry"), r));
+
     Route {
         name,
         host,
@@ -161,6 +170,9 @@ fn route(index: usize, raw: RawRoute, upstreams: &[Upstream], errors: &mut Error
         strip_prefix,
         host_rewrite,
         max_body_bytes,
+        rate_limit,
+        concurrency,
+        retry,
     }
 }
 

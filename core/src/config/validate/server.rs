@@ -6,6 +6,7 @@ use super::super::defaults as d;
 use super::super::error::Errors;
 use super::super::model::{Driver, Limits, Server, Shards, Uring};
 use super::super::raw::{IntOrString, OneOrMany, RawDriver, RawServer, RawUring};
+use super::policy::{rate_limit, Scope};
 use super::{duration, integer, size, socket_addr, to_usize};
 
 pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
@@ -124,6 +125,28 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
             u64::MAX,
             d::MAX_CONNECTIONS,
         )),
+        rate_limit: raw
+            .rate_limit
+            .and_then(|r| rate_limit(errors, "server.rate_limit", r, Scope::Server)),
+        rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
+    }
+}
+
+fn rate_limit_table_size(raw: Option<i64>, errors: &mut Errors) -> usize {
+    let path = "server.rate_limit_table_size";
+    let n = integer(
+        errors,
+        path,
+        raw,
+        d::RATE_LIMIT_TABLE_SIZE_MIN,
+        d::RATE_LIMIT_TABLE_SIZE_MAX,
+        d::RATE_LIMIT_TABLE_SIZE,
+    );
+    if n.is_power_of_two() {
+        to_usize(n)
+    } else {
+        errors.push(path, format!("must be a power of two, got {n}"));
+        to_usize(d::RATE_LIMIT_TABLE_SIZE)
     }
 }
 
@@ -221,5 +244,7 @@ fn placeholder() -> Server {
         },
         max_body_bytes: None,
         max_connections: to_usize(d::MAX_CONNECTIONS),
+        rate_limit: None,
+        rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
     }
 }

@@ -6,6 +6,7 @@ use super::super::defaults as d;
 use super::super::error::Errors;
 use super::super::model::{BalanceKind, HashKey, Target, Upstream};
 use super::super::raw::{Ordered, RawBalance, RawTarget, RawUpstream};
+use super::policy::{circuit_breaker, concurrency, health_check, outlier};
 use super::{duration, integer, is_token, to_usize};
 
 pub(super) fn upstreams(raw: Ordered<RawUpstream>, errors: &mut Errors) -> Vec<Upstream> {
@@ -60,7 +61,18 @@ fn upstream(name: String, raw: RawUpstream, errors: &mut Errors) -> Upstream {
         RawBalance::Random => BalanceKind::Random,
         RawBalance::LeastRequest => BalanceKind::LeastRequest,
         RawBalance::ConsistentHash => BalanceKind::ConsistentHash(hash_key),
+        RawBalance::P2cEwma => BalanceKind::P2cEwma,
     };
+    let concurrency = raw
+        .concurrency
+        .and_then(|c| concurrency(errors, &at("concurrency"), c));
+    let circuit_breaker = raw
+        .circuit_breaker
+        .map(|c| circuit_breaker(errors, &at("circuit_breaker"), c));
+    let health_check = raw
+        .health_check
+        .map(|h| health_check(errors, &at("health_check"), h));
+    let outlier = raw.outlier.map(|o| outlier(errors, &at("outlier"), o));
 
     Upstream {
         connect_timeout: duration(
@@ -92,6 +104,10 @@ fn upstream(name: String, raw: RawUpstream, errors: &mut Errors) -> Upstream {
         name,
         targets,
         balance,
+        concurrency,
+        circuit_breaker,
+        health_check,
+        outlier,
     }
 }
 
