@@ -19,10 +19,12 @@ use clap::Parser;
     version,
     about,
     long_about = None,
-    after_help = "Compare two --json reports: ringload compare BASE.json NEW.json [--max-regress 10%] [--plot out.svg]\n(see `ringload compare --help`)"
+    after_help = "https://: the system's CA certificates are trusted unless --cacert or --insecure says otherwise.\n\
+                  Ctrl-C (or SIGTERM) stops early and still reports (\"interrupted\": true); a second one exits at once.\n\n\
+                  Compare two --json reports: ringload compare BASE.json NEW.json [--max-regress 10%] [--plot out.svg]\n(see `ringload compare --help`)"
 )]
 pub struct Args {
-    /// Target URLs (http://host[:port]/path); several are used round robin.
+    /// Target URLs (http[s]://host[:port]/path); several are used round robin.
     #[arg(required = true, value_name = "URL")]
     pub urls: Vec<String>,
     /// Open connections in total (spread evenly over threads).
@@ -78,10 +80,10 @@ pub struct Args {
     /// Write an HdrHistogram interval log (one histogram per second) to this file.
     #[arg(long, value_name = "FILE")]
     pub hlog: Option<PathBuf>,
-    /// https: do not verify the server certificate.
-    #[arg(long)]
+    /// https: accept any server certificate and name (handshake signatures are still checked).
+    #[arg(long, conflicts_with = "cacert")]
     pub insecure: bool,
-    /// https: trust the CA certificates in this PEM file.
+    /// https: trust only the CA certificates in this PEM file (instead of the system's).
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
     /// Do not print the live status line even on a terminal.

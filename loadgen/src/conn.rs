@@ -1,6 +1,7 @@
 //! One client connection: the hot loop.
 //!
-//! A connection task connects, writes up to `-p` requests (copied from the
+//! A connection task connects (and for https completes the TLS handshake,
+//! which counts as part of the connect, not of any request's latency), writes up to `-p` requests (copied from the
 //! pre-rendered bytes into a reused write buffer), reads into its one
 //! reused `BytesMut`, and walks responses with [`ResponseReader`]; then it
 //! refills the pipeline. Every read is bounded by the oldest request's
@@ -8,20 +9,18 @@
 //! is counted once, and the task reconnects (requests in flight on it are
 //! dropped). Nothing on this path allocates once the buffers have grown.
 
-use ringgate::conn::io::read_into;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use monoio::io::AsyncWriteRentExt;
-use monoio::net::TcpStream;
 
 use crate::plan::Group;
 use crate::response::{Done, Eof, ResponseReader};
 use crate::schedule::{Schedule, EARLY};
 use crate::shard::Shard;
 use crate::stats::ErrorClass;
+use crate::stream::{ConnectError, Stream};
 
 /// Read buffer size; a read always has at least [`MIN_SPARE`] bytes of room.
 const READ_CHUNK: usize = 64 * 1024;
@@ -112,16 +111,19 @@ impl Conn {
         }
     }
 
-    async fn connect(&mut self, group: &Group) -> Option<TcpStream> {
+    /// Connect (and handshake) within `--timeout`; failures are `connect` errors.
+    async fn connect(&mut self, group: &Group) -> Option<Stream> {
         let (deadline, is_end) = self.deadline(Instant::now());
         let at = monoio::time::Instant::from_std(deadline);
-        match monoio::time::timeout_at(at, TcpStream::connect_addr(group.addr)).await {
-            Ok(Ok(s)) => {
-                let _ = s.set_nodelay(true);
-                Some(s)
-            }
+        let tls = self.shard.tls.as_ref().zip(group.tls.as_ref());
+        let res = monoio::time::timeout_at(at, Stream::connect(group.addr, tls)).await;
+        match res {
+            Ok(Ok(s)) => Some(s),
             Err(_) if is_end => None,
-            Ok(Err(_)) | Err(_) => {
+            failed => {
+                if let Ok(Err(ConnectError::Handshake(e))) = &failed {
+                    crate::tls::report_handshake_failure(&group.peer, &self.shard.plan.trust, e);
+                }
                 self.shard.error(ErrorClass::Connect);
                 let pause = (Instant::now() + CONNECT_BACKOFF).min(deadline);
                 monoio::time::sleep_until(monoio::time::Instant::from_std(pause)).await;
@@ -131,7 +133,7 @@ impl Conn {
     }
 
     /// Drive one open connection until it must be replaced or the run ends.
-    async fn drive(&mut self, mut stream: TcpStream, group: &Group) -> Flow {
+    async fn drive(&mut self, mut stream: Stream, group: &Group) -> Flow {
         self.reader.reset();
         self.buf.clear();
         self.inflight.clear();
@@ -142,9 +144,7 @@ impl Conn {
                 return Flow::Stop;
             }
             if !self.out.is_empty() {
-                let out = std::mem::take(&mut self.out);
-                let (res, out) = stream.write_all(out).await;
-                self.out = out;
+                let res = stream.write_all(&mut self.out).await;
                 self.out.clear();
                 if res.is_err() {
                     self.shard.error(ErrorClass::Write);
@@ -209,14 +209,14 @@ impl Conn {
 
     /// Read until at least one response completes. `Ok(keep_alive)`, or
     /// `Err` when the connection failed (already counted) or the run ended.
-    async fn read_responses(&mut self, stream: &mut TcpStream) -> Result<bool, Flow> {
+    async fn read_responses(&mut self, stream: &mut Stream) -> Result<bool, Flow> {
         loop {
             let Some(front) = self.inflight.front().copied() else {
                 return Ok(true);
             };
             let (deadline, is_end) = self.deadline(front.sent);
             let at = monoio::time::Instant::from_std(deadline);
-            let res = monoio::time::timeout_at(at, read_into(stream, &mut self.buf)).await;
+            let res = monoio::time::timeout_at(at, stream.read_into(&mut self.buf)).await;
             let now = Instant::now();
             let n = match res {
                 Err(_) if is_end => return Err(Flow::Stop),

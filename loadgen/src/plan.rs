@@ -6,10 +6,15 @@
 //! [`PlanError`] before any thread starts.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
 
 use crate::cli::Args;
 use crate::target::{self, Rendered, RequestSpec, TargetError, Url};
+use crate::tls::{self, TlsSetupError, Trust};
 
 /// Default test duration when neither `-d` nor `-n` is given.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
@@ -20,6 +25,9 @@ pub enum PlanError {
     /// A URL, header or method problem.
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// https could not be set up (trust store, server name).
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
     /// A numeric option out of range or options that contradict each other.
     #[error("{0}")]
     Invalid(String),
@@ -33,11 +41,16 @@ pub enum PlanError {
     },
 }
 
-/// URLs that share one address: a connection to it cycles through their requests.
+/// URLs that share one address (and scheme and TLS name): a connection to
+/// it cycles through their requests.
 #[derive(Debug, Clone)]
 pub struct Group {
     /// Where to connect.
     pub addr: SocketAddr,
+    /// https: the name the certificate is verified against (None: plain http).
+    pub tls: Option<ServerName<'static>>,
+    /// `host:port` of the first URL, for messages.
+    pub peer: String,
     /// The requests, pre-rendered, used round robin.
     pub requests: Vec<Rendered>,
 }
@@ -69,6 +82,10 @@ pub struct Plan {
     pub no_keepalive: bool,
     /// Method (for the report).
     pub method: String,
+    /// The TLS client configuration, when any URL is https.
+    pub tls: Option<Arc<ClientConfig>>,
+    /// Whom https trusts (for messages).
+    pub trust: Trust,
 }
 
 impl Plan {
@@ -101,9 +118,6 @@ impl Plan {
         if a.no_keepalive && a.pipeline > 1 {
             return invalid("--no-keepalive cannot pipeline: use -p 1");
         }
-        if a.insecure || a.cacert.is_some() {
-            return invalid("--insecure and --cacert are for https, which is not supported yet");
-        }
         target::check_method(&a.method)?;
         let headers = a
             .headers
@@ -128,15 +142,26 @@ impl Plan {
         for u in &a.urls {
             let url = Url::parse(u)?;
             let addr = url.resolve()?;
+            let name = url.tls.then(|| tls::server_name(&url.host)).transpose()?;
             let rendered = target::render(&url, &spec);
-            match groups.iter_mut().find(|g| g.addr == addr) {
+            match groups.iter_mut().find(|g| g.addr == addr && g.tls == name) {
                 Some(g) => g.requests.push(rendered),
                 None => groups.push(Group {
                     addr,
+                    tls: name,
+                    peer: url.peer(),
                     requests: vec![rendered],
                 }),
             }
         }
+        let trust = Trust::from_flags(a.insecure, a.cacert.as_deref());
+        let tls = if groups.iter().any(|g| g.tls.is_some()) {
+            Some(tls::client_config(&trust)?)
+        } else if a.insecure || a.cacert.is_some() {
+            return invalid("--insecure and --cacert apply to https URLs only");
+        } else {
+            None
+        };
         let duration = match (a.duration, a.requests) {
             (Some(d), _) => Some(d),
             (None, Some(_)) => None,
@@ -155,6 +180,8 @@ impl Plan {
             rate: a.rate,
             no_keepalive: a.no_keepalive,
             method: a.method.clone(),
+            tls,
+            trust,
         })
     }
 
@@ -223,12 +250,47 @@ mod tests {
             &["-p", "0", "http://127.0.0.1/"],
             &["--rate", "0", "http://127.0.0.1/"],
             &["--no-keepalive", "-p", "4", "http://127.0.0.1/"],
-            &["https://127.0.0.1/"],
             &["-H", "nocolon", "http://127.0.0.1/"],
+            &["--insecure", "http://127.0.0.1/"],
+            &["--cacert", "/nonexistent.pem", "https://127.0.0.1/"],
         ] {
             assert!(plan(bad).is_err(), "{bad:?}");
         }
-        let e = plan(&["https://127.0.0.1/"]).unwrap_err().to_string();
-        assert!(e.contains("not supported yet"), "{e}");
+        let e = plan(&["--cacert", "ca.pem", "http://127.0.0.1/"]).unwrap_err();
+        assert!(e.to_string().contains("https URLs only"), "{e}");
+        let e = plan(&["--cacert", "/nonexistent.pem", "https://127.0.0.1/"]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("--cacert /nonexistent.pem: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn https_urls_get_their_own_groups_and_a_tls_config() {
+        let p = plan(&[
+            "--insecure",
+            "https://127.0.0.1:1/a",
+            "http://127.0.0.1:1/b",
+            "https://localhost:2/",
+        ])
+        .unwrap();
+        assert!(p.tls.is_some());
+        assert_eq!(p.trust, Trust::Insecure);
+        let kinds: Vec<_> = p
+            .groups
+            .iter()
+            .map(|g| (g.tls.is_some(), g.peer.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (true, "127.0.0.1:1"),
+                (false, "127.0.0.1:1"),
+                (true, "localhost:2")
+            ]
+        );
+        assert!(matches!(p.groups[0].tls, Some(ServerName::IpAddress(_))));
+        assert!(matches!(p.groups[2].tls, Some(ServerName::DnsName(_))));
+        assert!(plan(&["http://127.0.0.1/"]).unwrap().tls.is_none());
     }
 }

@@ -3,10 +3,13 @@
 //! [`run`] spawns one thread per shard, waits until every runtime is built,
 //! gives them a common start time, then merges the per-second interval
 //! histograms as they arrive (in order, for the live status line and the
-//! interval log sink) and finally adds up the threads' totals.
+//! interval log sink) and finally adds up the threads' totals. Setting the
+//! stop flag (ringload's Ctrl-C handler does) ends the run early with the
+//! same report over the time it actually ran.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,9 +125,14 @@ impl Intervals<'_> {
     }
 }
 
-/// Run the plan to the end; `progress` asks for the live status line (only
-/// shown when stderr is a terminal).
-pub fn run(plan: Plan, progress: bool, sink: &mut dyn IntervalSink) -> Result<Summary, RunError> {
+/// Run the plan to the end, or until `stop` is set; `progress` asks for the
+/// live status line (only shown when stderr is a terminal).
+pub fn run(
+    plan: Plan,
+    progress: bool,
+    sink: &mut dyn IntervalSink,
+    stop: &Arc<AtomicBool>,
+) -> Result<Summary, RunError> {
     let plan = Arc::new(plan);
     let cpus = ringgate::runtime::pin::allowed_cpus();
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -139,6 +147,7 @@ pub fn run(plan: Plan, progress: bool, sink: &mut dyn IntervalSink) -> Result<Su
             cpu: (!cpus.is_empty()).then(|| cpus[t % cpus.len()]),
             tx: tx.clone(),
             go,
+            stop: stop.clone(),
         };
         let h = std::thread::Builder::new()
             .name(format!("ringload-{t}"))
@@ -198,6 +207,7 @@ pub fn run(plan: Plan, progress: bool, sink: &mut dyn IntervalSink) -> Result<Su
     let mut threads = Vec::with_capacity(handles.len());
     let measure_start = start + plan.warmup;
     let mut finished = measure_start;
+    let mut interrupted = false;
     for (t, h) in handles.into_iter().enumerate() {
         let r = h.join().ok().flatten().ok_or_else(|| RunError::Thread {
             thread: t,
@@ -205,6 +215,7 @@ pub fn run(plan: Plan, progress: bool, sink: &mut dyn IntervalSink) -> Result<Su
         })?;
         total.merge(&r.stats);
         finished = finished.max(r.finished);
+        interrupted |= r.interrupted;
         threads.push(ThreadInfo {
             cpu: r.cpu,
             busy: r.busy,
@@ -224,5 +235,6 @@ pub fn run(plan: Plan, progress: bool, sink: &mut dyn IntervalSink) -> Result<Su
         intervals.done,
         threads,
         driver,
+        interrupted,
     ))
 }

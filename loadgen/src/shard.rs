@@ -4,13 +4,16 @@
 //! and its own [`Stats`] (in a `RefCell` that only its tasks touch). A
 //! ticker task resets the statistics when the warm-up ends and, once a
 //! second, hands the interval's histogram to the main thread over a
-//! channel; the totals travel back when the thread ends.
+//! channel; the totals travel back when the thread ends. A shard also
+//! watches the run's stop flag (set on Ctrl-C): once it is up, the shard
+//! abandons its connections where they are and ends early.
 
 use ringgate::runtime::pin;
 use ringgate::runtime::uring::ring_builder;
 use ringgate_core::config::Uring;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,8 @@ use crate::stats::{self, ErrorClass, Stats};
 pub const INTERVAL: Duration = Duration::from_secs(1);
 /// Submission queue entries per ring.
 const RING_ENTRIES: u32 = 1024;
+/// How often a shard looks at the stop flag: a Ctrl-C ends it this late at worst.
+const STOP_POLL: Duration = Duration::from_millis(20);
 
 /// One interval of one thread, sent to the main thread.
 #[derive(Debug)]
@@ -71,6 +76,8 @@ pub struct ThreadResult {
     pub cpu: Option<usize>,
     /// On-CPU time divided by wall time over the measurement, if known.
     pub busy: Option<f64>,
+    /// It ended early because the stop flag went up.
+    pub interrupted: bool,
 }
 
 /// Per-thread state shared by the thread's tasks.
@@ -85,6 +92,8 @@ pub struct Shard {
     pub measure_start: Instant,
     /// When sending stops (None: `-n` without `-d`).
     pub end: Option<Instant>,
+    /// This shard's TLS client configuration (its own session cache), for https.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     rec: RefCell<Recorder>,
     budget: Cell<Option<u64>>,
     interval_index: Cell<usize>,
@@ -213,6 +222,8 @@ pub struct ThreadSetup {
     pub tx: Sender<Msg>,
     /// The main thread sends the common start time once every thread is ready.
     pub go: crossbeam_channel::Receiver<Instant>,
+    /// Set (by a signal handler) to end the run early.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// Thread body: pin, build the runtime, wait for the start, run.
@@ -276,6 +287,7 @@ async fn shard_main(setup: ThreadSetup, start: Instant, cpu: Option<usize>) -> T
         start,
         measure_start,
         end: plan.duration.map(|d| measure_start + d),
+        tls: plan.tls.as_deref().map(crate::tls::for_shard),
         rec: RefCell::new(Recorder {
             total: Stats::new(open),
             requests: 0,
@@ -295,9 +307,17 @@ async fn shard_main(setup: ThreadSetup, start: Instant, cpu: Option<usize>) -> T
         .connections_of(shard.thread)
         .map(|c| monoio::spawn(crate::conn::run(shard.clone(), c)))
         .collect();
-    for c in conns {
-        c.await;
-    }
+    let all_done = async {
+        for c in conns {
+            c.await;
+        }
+    };
+    // On a stop the connection tasks are left where they are (requests in
+    // flight are not counted) and go away with the runtime.
+    let interrupted = monoio::select! {
+        () = all_done => false,
+        () = stop_requested(&setup.stop) => true,
+    };
     let finished = Instant::now();
     if finished < measure_start {
         // Done before the warm-up ended (a small -n): measure what there is.
@@ -320,6 +340,14 @@ async fn shard_main(setup: ThreadSetup, start: Instant, cpu: Option<usize>) -> T
         finished,
         cpu,
         busy,
+        interrupted,
+    }
+}
+
+/// Resolves once `stop` is set.
+async fn stop_requested(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        monoio::time::sleep(STOP_POLL).await;
     }
 }
 

@@ -29,7 +29,7 @@ pub fn record(h: &mut Histogram<u64>, d: Duration) {
 /// The kinds of failure ringload counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// Connecting failed (refused, unreachable, timed out).
+    /// Connecting failed (refused, unreachable, timed out, TLS handshake failed).
     Connect,
     /// A read failed, or the peer closed before any byte of an awaited response.
     Read,

@@ -1,6 +1,6 @@
 //! Target URLs and the request bytes sent to them.
 //!
-//! A URL is parsed once (`http://host[:port]/path?query`), its host resolved
+//! A URL is parsed once (`http[s]://host[:port]/path?query`), its host resolved
 //! once on the main thread, and every request it stands for is rendered
 //! once into a byte string that connections copy into their write buffer:
 //! the hot loop never formats anything.
@@ -10,12 +10,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 /// Why a URL or a header was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TargetError {
-    /// Not `http://` (or `https://`) followed by a host.
-    #[error("invalid URL \"{0}\": expected http://host[:port]/path")]
+    /// Not `http://` or `https://` followed by a host.
+    #[error("invalid URL \"{0}\": expected http[s]://host[:port]/path")]
     Url(String),
-    /// `https://` is recognised but not implemented yet.
-    #[error("https URLs are not supported yet (\"{0}\"): TLS is not implemented in ringload")]
-    HttpsUnsupported(String),
     /// The host did not resolve.
     #[error("cannot resolve \"{host}\": {reason}")]
     Resolve {
@@ -39,23 +36,26 @@ pub struct Url {
     pub authority: String,
     /// The host without brackets or port.
     pub host: String,
-    /// The port (80 by default).
+    /// The port (80 by default, 443 for https).
     pub port: u16,
     /// Path and query, `/` at least.
     pub path: String,
+    /// `https://`.
+    pub tls: bool,
 }
 
 impl Url {
-    /// Parse `http://host[:port][/path]`.
+    /// Parse `http[s]://host[:port][/path]`.
     pub fn parse(s: &str) -> Result<Url, TargetError> {
         let bad = || TargetError::Url(s.to_string());
-        let rest = if let Some(r) = strip_prefix_ci(s, "http://") {
-            r
-        } else if strip_prefix_ci(s, "https://").is_some() {
-            return Err(TargetError::HttpsUnsupported(s.to_string()));
+        let (rest, tls) = if let Some(r) = strip_prefix_ci(s, "http://") {
+            (r, false)
+        } else if let Some(r) = strip_prefix_ci(s, "https://") {
+            (r, true)
         } else {
             return Err(bad());
         };
+        let default_port = if tls { 443 } else { 80 };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) if rest.as_bytes().get(i) == Some(&b'?') => {
                 (&rest[..i], format!("/{}", &rest[i..]))
@@ -70,7 +70,7 @@ impl Url {
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let end = v6.find(']').ok_or_else(bad)?;
             let port = match &v6[end + 1..] {
-                "" => 80,
+                "" => default_port,
                 p => p
                     .strip_prefix(':')
                     .and_then(|p| p.parse().ok())
@@ -80,7 +80,7 @@ impl Url {
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
-                None => (authority.to_string(), 80),
+                None => (authority.to_string(), default_port),
             }
         };
         if host.is_empty() || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -91,7 +91,17 @@ impl Url {
             host,
             port,
             path,
+            tls,
         })
+    }
+
+    /// `host:port` (brackets around IPv6), for messages.
+    pub fn peer(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     /// Resolve to the first socket address (on the calling thread).
@@ -232,10 +242,13 @@ mod tests {
         ] {
             assert!(matches!(Url::parse(bad), Err(TargetError::Url(_))), "{bad}");
         }
-        assert!(matches!(
-            Url::parse("https://h/"),
-            Err(TargetError::HttpsUnsupported(_))
-        ));
+        assert!(!u.tls);
+        let u = Url::parse("HTTPS://localhost/x").unwrap();
+        assert_eq!((u.host.as_str(), u.port, u.tls), ("localhost", 443, true));
+        assert_eq!(u.peer(), "localhost:443");
+        let u = Url::parse("https://[::1]:8443").unwrap();
+        assert_eq!((u.port, u.authority.as_str()), (8443, "[::1]:8443"));
+        assert_eq!(u.peer(), "[::1]:8443");
     }
 
     #[test]

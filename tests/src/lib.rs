@@ -5,7 +5,8 @@
 //! [`origin`] is a small threaded HTTP/1.1 origin on `std::net` with scripted
 //! replies that records every request head it receives; [`client`] is a raw
 //! `TcpStream` HTTP/1.1 client for keep-alive, pipelining and malformed input;
-//! [`process`] runs curl and Python with deadlines; [`pattern`] is the
+//! [`process`] runs curl and Python with deadlines; [`tls`] makes a
+//! throwaway CA with openssl and serves https with nginx; [`pattern`] is the
 //! deterministic byte stream used for byte-exact body checks; [`metrics`]
 //! parses the Prometheus text the admin endpoint serves.
 //!
@@ -20,6 +21,7 @@ pub mod pattern;
 pub mod process;
 pub mod ringbench;
 pub mod ringload;
+pub mod tls;
 pub mod wire;
 
 use std::net::{SocketAddr, TcpListener};

@@ -2,18 +2,20 @@
 //!
 //! [`binary`] finds it (`$RINGLOAD_BIN`, or next to the test executable's
 //! profile dir like the gateway); [`Ringload::run`] runs it with a deadline
-//! and reads back its `--json` report. [`Resetter`] is a peer that answers
+//! and reads back its `--json` report; [`Ringload::spawn`] starts it for a
+//! test that signals it while it runs. [`Resetter`] is a peer that answers
 //! every request with a TCP reset (it closes with the request unread).
 
+use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::process::{self, Finished};
+use crate::process::{self, Finished, Managed};
 
 /// Path of the `ringload` binary: `$RINGLOAD_BIN`, or next to the test executable.
 pub fn binary() -> PathBuf {
@@ -35,25 +37,27 @@ impl Ringload {
     /// Runs `ringload ARGS --json FILE` (killed after `deadline`), expects
     /// exit 0 and parses the report.
     pub fn run(args: &[&str], deadline: Duration) -> Ringload {
+        Ringload::spawn(args).finish(deadline)
+    }
+
+    /// Starts `ringload ARGS --json FILE` in a temp dir, its output in files there.
+    pub fn spawn(args: &[&str]) -> Running {
         let dir = tempfile::tempdir().expect("tempdir");
-        let json_path = dir.path().join("report.json");
-        let mut cmd = Command::new(binary());
-        cmd.current_dir(dir.path())
+        let output = |name: &str| File::create(dir.path().join(name)).expect("create output file");
+        let child = Command::new(binary())
+            .current_dir(dir.path())
             .args(args)
             .arg("--json")
-            .arg(&json_path);
-        let out = process::run(&mut cmd, deadline);
-        out.assert_success("ringload");
-        let text = std::fs::read_to_string(&json_path).unwrap_or_else(|e| {
-            panic!(
-                "no JSON report ({e})\nstdout:\n{}\nstderr:\n{}",
-                out.stdout_text(),
-                out.stderr_text()
-            )
-        });
-        let json =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{text}"));
-        Ringload { out, json, dir }
+            .arg(dir.path().join(JSON))
+            .stdin(Stdio::null())
+            .stdout(output("stdout.txt"))
+            .stderr(output("stderr.txt"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", binary().display()));
+        Running {
+            proc: Managed::new(child),
+            dir,
+        }
     }
 
     /// Runs ringload expecting it to fail; returns its output.
@@ -81,6 +85,56 @@ impl Ringload {
             .pointer(pointer)
             .and_then(|v| v.as_f64())
             .unwrap_or_else(|| panic!("{pointer} missing or not a number in {}", self.json))
+    }
+}
+
+/// Where [`Ringload::spawn`] asks for the JSON report.
+const JSON: &str = "report.json";
+
+/// A ringload run still going.
+#[derive(Debug)]
+pub struct Running {
+    proc: Managed,
+    dir: tempfile::TempDir,
+}
+
+impl Running {
+    /// Sends a signal by name (`INT`, `TERM`).
+    pub fn signal(&self, name: &str) {
+        self.proc.signal(name);
+    }
+
+    /// Waits up to `deadline` for it to exit (killed and failing after
+    /// that), expects exit 0 and parses the report.
+    pub fn finish(mut self, deadline: Duration) -> Ringload {
+        let status = self.proc.wait_exit(deadline);
+        let read = |name: &str| std::fs::read(self.dir.path().join(name)).unwrap_or_default();
+        let out = Finished {
+            status: status.unwrap_or_else(|| {
+                panic!(
+                    "ringload still running after {deadline:?}; killed\nstdout:\n{}\nstderr:\n{}",
+                    String::from_utf8_lossy(&read("stdout.txt")),
+                    String::from_utf8_lossy(&read("stderr.txt"))
+                )
+            }),
+            stdout: read("stdout.txt"),
+            stderr: read("stderr.txt"),
+        };
+        out.assert_success("ringload");
+        let text = std::fs::read_to_string(self.dir.path().join(JSON)).unwrap_or_else(|e| {
+            panic!(
+                "no JSON report ({e})\nstdout:\n{}\nstderr:\n{}",
+                out.stdout_text(),
+                out.stderr_text()
+            )
+        });
+        let json =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{text}"));
+        Ringload {
+            out,
+            json,
+            dir: self.dir,
+        }
     }
 }
 

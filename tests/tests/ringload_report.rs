@@ -1,11 +1,12 @@
 //! ringload end to end: the JSON report's keys and counts, status codes,
-//! `-n`, round robin, pipelining, the .hgrm and interval-log files, and
-//! refusing what it cannot do.
+//! `-n`, round robin, pipelining, the .hgrm and interval-log files, a run
+//! cut short by Ctrl-C or SIGTERM, and refusing what it cannot do.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ringgate_tests::origin::{Origin, Reply};
 use ringgate_tests::ringload::Ringload;
+use ringgate_tests::wait_until;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -236,13 +237,80 @@ fn ringload_hgrm_and_interval_log_files() {
 }
 
 #[test]
-fn ringload_refuses_https_and_bad_arguments_clearly() {
-    let out = Ringload::fail(&["-d", "1s", "https://127.0.0.1:1/"]);
+fn ringload_ctrl_c_or_sigterm_stops_early_with_a_partial_report() {
+    let origin = Origin::echo("int");
+    let url = format!("http://{}/", origin.addr());
+    for signal in ["INT", "TERM"] {
+        let run = Ringload::spawn(&["-c", "4", "-d", "30s", "--hgrm", "out.hgrm", &url]);
+        let before = origin.request_count();
+        assert!(
+            wait_until(Duration::from_secs(10), || origin.request_count() > before),
+            "ringload sent nothing"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        let signalled = Instant::now();
+        run.signal(signal);
+        let r = run.finish(Duration::from_secs(10));
+        let took = signalled.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "SIG{signal}: exit took {took:?}"
+        );
+        assert_eq!(r.json["interrupted"], true, "SIG{signal}");
+        let duration = r.f64("/duration_s");
+        assert!((0.5..5.0).contains(&duration), "SIG{signal}: {duration}");
+        let requests = r.u64("/requests");
+        assert!(requests > 0, "SIG{signal}");
+        // Requests in flight at the stop are abandoned: sent, not answered,
+        // not errors.
+        assert_eq!(r.u64("/status/200"), requests);
+        let sent = r.u64("/sent");
+        assert!(
+            (requests..=requests + 4).contains(&sent),
+            "{sent} sent, {requests} answered"
+        );
+        for class in ["connect", "read", "write", "timeout", "protocol"] {
+            assert_eq!(r.u64(&format!("/errors/{class}")), 0, "{class}");
+        }
+        assert_eq!(r.u64("/latency_us/count"), requests);
+        let intervals = r.json["intervals"].as_array().unwrap();
+        let interval_sum: u64 = intervals
+            .iter()
+            .map(|i| i["requests"].as_u64().unwrap())
+            .sum();
+        assert_eq!(interval_sum, requests);
+        let text = r.out.stdout_text();
+        assert!(
+            text.contains(&format!("interrupted after {duration:.2}s")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("{requests} requests in")), "{text}");
+        let hgrm = std::fs::read_to_string(r.dir.path().join("out.hgrm")).unwrap();
+        assert!(
+            hgrm.contains(&format!("Total count    = {requests:>12}]")),
+            "{hgrm}"
+        );
+    }
+}
+
+#[test]
+fn ringload_refuses_bad_arguments_clearly() {
+    let out = Ringload::fail(&["-d", "1s", "--insecure", "http://127.0.0.1:1/"]);
     let err = out.stderr_text();
-    assert!(
-        err.contains("https") && err.contains("not supported yet"),
-        "{err}"
-    );
+    assert!(err.contains("apply to https URLs only"), "{err}");
+    let out = Ringload::fail(&[
+        "-d",
+        "1s",
+        "--cacert",
+        "/nonexistent.pem",
+        "https://127.0.0.1:1/",
+    ]);
+    let err = out.stderr_text();
+    assert!(err.contains("--cacert /nonexistent.pem: "), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = Ringload::fail(&["-d", "1s", "ftp://127.0.0.1:1/"]);
+    let err = out.stderr_text();
+    assert!(err.contains("expected http[s]://host"), "{err}");
     let out = Ringload::fail(&["-c", "1", "-t", "2", "http://127.0.0.1:1/"]);
     assert!(
         out.stderr_text().contains("at least -t"),

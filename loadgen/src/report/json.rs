@@ -27,6 +27,10 @@ pub struct JsonReport {
     pub sent: u64,
     /// Measured seconds (after the warm-up).
     pub duration_s: f64,
+    /// Stopped early by Ctrl-C or SIGTERM (`duration_s` is what it ran).
+    /// Added after schema 1; false when absent.
+    #[serde(default)]
+    pub interrupted: bool,
     /// `requests / duration_s`.
     pub rps: f64,
     /// Bytes read.
@@ -105,6 +109,7 @@ impl JsonReport {
             requests: s.stats.requests,
             sent: s.stats.sent,
             duration_s: s.duration.as_secs_f64(),
+            interrupted: s.interrupted,
             rps: s.rps(),
             bytes: s.stats.bytes,
             bytes_per_s: s.bytes_per_s(),

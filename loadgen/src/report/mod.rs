@@ -120,6 +120,8 @@ pub struct Summary {
     pub stats: Stats,
     /// Measured time (after the warm-up).
     pub duration: Duration,
+    /// The run was stopped early (Ctrl-C, SIGTERM); `duration` is what it ran.
+    pub interrupted: bool,
     /// Per-second samples.
     pub intervals: Vec<IntervalSample>,
     /// Per-thread pinning and CPU use.
@@ -139,11 +141,13 @@ impl Summary {
         intervals: Vec<IntervalSample>,
         threads: Vec<ThreadInfo>,
         driver: &'static str,
+        interrupted: bool,
     ) -> Summary {
         let mut s = Summary {
             plan,
             stats,
             duration,
+            interrupted,
             intervals,
             threads,
             driver,

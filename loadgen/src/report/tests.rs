@@ -55,6 +55,7 @@ fn summary(extra: &[&str], open: bool) -> Summary {
             busy: Some(0.5),
         }],
         "io_uring",
+        false,
     )
 }
 
@@ -69,6 +70,7 @@ fn json_has_the_documented_keys_and_adds_up() {
         "requests",
         "sent",
         "duration_s",
+        "interrupted",
         "rps",
         "bytes",
         "bytes_per_s",
@@ -134,6 +136,7 @@ fn json_has_the_documented_keys_and_adds_up() {
     assert_eq!(v["errors"]["timeout"], 1);
     assert_eq!(v["rps"], 500.0);
     assert_eq!(v["open_loop"], false);
+    assert_eq!(v["interrupted"], false);
     assert!(v["target_rate"].is_null() && v["service_time_us"].is_null() && v["lag_us"].is_null());
     assert_eq!(v["config"]["connections"], 2);
     assert_eq!(v["config"]["urls"][0], "http://127.0.0.1:9/x");
@@ -186,6 +189,26 @@ fn text_report_like_wrk() {
     );
     assert!(text.contains("Requests/sec:       500.00"), "{text}");
     assert!(!text.contains("WARNING"), "{text}");
+    assert!(!text.contains("interrupted"), "{text}");
+}
+
+#[test]
+fn an_interrupted_run_says_so_in_text_and_json() {
+    let mut s = summary(&[], false);
+    s.interrupted = true;
+    s.duration = Duration::from_millis(1020);
+    let text = text::render(&s);
+    assert!(
+        text.starts_with("Running 2s test @ http://127.0.0.1:9/x\n  interrupted after 1.02s\n"),
+        "{text}"
+    );
+    let json = JsonReport::new(&s);
+    assert!(json.interrupted);
+    assert_eq!(json.duration_s, 1.02);
+    // Reports written before the key existed read as not interrupted.
+    let mut v = serde_json::to_value(&json).unwrap();
+    v.as_object_mut().unwrap().remove("interrupted");
+    assert!(!serde_json::from_value::<JsonReport>(v).unwrap().interrupted);
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub fn render(s: &Summary) -> String {
         (None, None) => String::new(),
     };
     let _ = writeln!(out, "Running {what} test @ {}", plan.urls.join(", "));
+    if s.interrupted {
+        let _ = writeln!(out, "  interrupted after {:.2}s", s.duration.as_secs_f64());
+    }
     let mode = match plan.rate {
         Some(r) => format!("open loop at {r:.0} req/s"),
         None => "closed loop".to_string(),
