@@ -125,6 +125,9 @@ impl Conn {
                     crate::tls::report_handshake_failure(&group.peer, &self.shard.plan.trust, e);
                 }
                 self.shard.error(ErrorClass::Connect);
+                // Under -n a failed connect uses up one of the N, so a run
+                // against a dead server ends after N failures.
+                let _ = self.shard.take_budget();
                 let pause = (Instant::now() + CONNECT_BACKOFF).min(deadline);
                 monoio::time::sleep_until(monoio::time::Instant::from_std(pause)).await;
                 None

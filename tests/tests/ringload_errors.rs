@@ -39,6 +39,17 @@ fn ringload_refused_connections_are_connect_errors() {
 }
 
 #[test]
+fn ringload_n_against_a_dead_server_ends_after_n_connect_failures() {
+    let url = format!("http://{}/", free_addr());
+    let r = Ringload::run(&["-c", "2", "-n", "5", &url], DEADLINE);
+    only(&r, "connect", &[]);
+    // Both connections may be connecting when the last of the 5 goes.
+    let failed = r.u64("/errors/connect");
+    assert!((5..=6).contains(&failed), "{failed} connect errors");
+    assert_eq!(r.u64("/requests"), 0);
+}
+
+#[test]
 fn ringload_resets_are_read_errors() {
     let peer = Resetter::start();
     let url = format!("http://{}/", peer.addr());
