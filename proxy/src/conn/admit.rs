@@ -45,6 +45,29 @@ pub struct Refused {
     pub headers: Vec<u8>,
 }
 
+/// Whether any admission check applies to a request on `route` (if not,
+/// [`admit`] need not run at all).
+pub fn needed(snap: &Snapshot, route: Option<usize>) -> bool {
+    let policies = &snap.policies;
+    if policies.global.is_some() {
+        return true;
+    }
+    let Some(index) = route else {
+        return false;
+    };
+    let route_limits = policies
+        .routes
+        .get(index)
+        .is_some_and(|p| p.rate_limit.is_some() || p.in_flight.is_some());
+    let upstream_limit = snap
+        .config
+        .routes
+        .get(index)
+        .and_then(|r| policies.upstreams.get(r.upstream))
+        .is_some_and(|u| u.in_flight_limit().is_some());
+    route_limits || upstream_limit
+}
+
 /// Run every admission check for a request on `route` (None: no route
 /// matched; only the global limit applies).
 pub async fn admit<'s>(

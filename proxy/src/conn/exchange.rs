@@ -65,27 +65,36 @@ pub async fn handle(
         .router
         .find(head.method(), head.host(), head.path(), &Lookup(&head))
         .and_then(|i| cfg.routes.get(i).map(|r| (i, r)));
-    let admitted =
-        match admit::admit(snap, &head, client.peer, found.map(|f| f.0), clock::now()).await {
-            Ok(admitted) => admitted,
-            Err(refused) => {
-                let why = match refused.failure {
-                    Failure::RateLimited => Refusal::RateLimited,
-                    _ => Refusal::ConcurrencyLimited,
-                };
-                let route = found.map(|f| f.0);
-                shard.metrics.policy.refused(route, why);
-                return refuse_with(
-                    shard,
-                    client,
-                    &head,
-                    route,
-                    refused.failure,
-                    &refused.headers,
-                )
-                .await;
-            }
-        };
+    let now = clock::now();
+    let route_found = found.map(|f| f.0);
+    // Boxed and skipped when nothing limits this request: the common
+    // request's future stays small (it is moved on every poll).
+    let admission = admit::needed(snap, route_found)
+        .then(|| Box::pin(admit::admit(snap, &head, client.peer, route_found, now)));
+    let admitted = match admission {
+        None => Ok(admit::Admitted::default()),
+        Some(admission) => admission.await,
+    };
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(refused) => {
+            let why = match refused.failure {
+                Failure::RateLimited => Refusal::RateLimited,
+                _ => Refusal::ConcurrencyLimited,
+            };
+            let route = found.map(|f| f.0);
+            shard.metrics.policy.refused(route, why);
+            return refuse_with(
+                shard,
+                client,
+                &head,
+                route,
+                refused.failure,
+                &refused.headers,
+            )
+            .await;
+        }
+    };
     let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
@@ -141,6 +150,7 @@ pub async fn handle(
         key,
         max_body,
         started,
+        now,
         extra_headers: &admitted.headers,
     };
     forward(shard, client, &request).await
@@ -161,6 +171,8 @@ struct Request<'a> {
     key: Option<&'a [u8]>,
     max_body: Option<u64>,
     started: Instant,
+    /// When it arrived, on the policies' clock.
+    now: Nanos,
     /// Header lines added to the response (rate-limit quota).
     extra_headers: &'a [u8],
 }
@@ -267,10 +279,19 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
     let timeout = retry
         .and_then(|r| r.per_try_timeout())
         .map_or(req.config.response_timeout, Duration::from_nanos);
-    let first = clock::now();
+    let first = req.now;
     let mut tried: Vec<usize> = Vec::new();
     loop {
-        let chosen = match target::choose(&req.upstream, req.key, &tried, clock::now()) {
+        let chosen = match target::choose(
+            &req.upstream,
+            req.key,
+            &tried,
+            if tried.is_empty() {
+                first
+            } else {
+                clock::now()
+            },
+        ) {
             Ok(chosen) => chosen,
             Err(failure) => {
                 if failure == Failure::CircuitOpen {
@@ -328,7 +349,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                         target::finish(shard, &req.upstream, addr, chosen, outcome, now);
                         drop(up);
                         tried.push(index);
-                        monoio::time::sleep(delay).await;
+                        Box::pin(monoio::time::sleep(delay)).await;
                         continue;
                     }
                 }
@@ -350,7 +371,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
             Some(delay) => {
                 debug!(upstream = req.upstream.name, target = %addr, failure = ?kind, "retrying");
                 tried.push(index);
-                monoio::time::sleep(delay).await;
+                Box::pin(monoio::time::sleep(delay)).await;
             }
             None => return refuse(shard, client, head, Some(req.route_index), failure).await,
         }
