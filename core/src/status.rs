@@ -45,6 +45,17 @@ pub enum Failure {
     ResponseTimeout,
     /// The shard is at `max_connections` (503).
     Overloaded,
+    /// The route requires credentials and the request has none (401).
+    Unauthenticated,
+    /// The request's credentials are wrong, unknown or expired (401).
+    BadCredentials,
+    /// The forward-auth service refused the connection, reset it or
+    /// closed it before answering (502).
+    AuthUnreachable,
+    /// The forward-auth service sent an invalid or oversized answer (502).
+    AuthBadResponse,
+    /// The forward-auth service did not answer within its `timeout` (504).
+    AuthTimeout,
 }
 
 impl Failure {
@@ -52,14 +63,19 @@ impl Failure {
     pub fn status(self) -> u16 {
         match self {
             Failure::BadRequest => 400,
+            Failure::Unauthenticated | Failure::BadCredentials => 401,
             Failure::NoRoute => 404,
             Failure::HeaderTimeout => 408,
             Failure::BodyTooLarge => 413,
             Failure::UriTooLong => 414,
             Failure::HeadersTooLarge => 431,
-            Failure::UpstreamRefused | Failure::UpstreamReset | Failure::UpstreamBadResponse => 502,
+            Failure::UpstreamRefused
+            | Failure::UpstreamReset
+            | Failure::UpstreamBadResponse
+            | Failure::AuthUnreachable
+            | Failure::AuthBadResponse => 502,
             Failure::NoTarget | Failure::Overloaded => 503,
-            Failure::ConnectTimeout | Failure::ResponseTimeout => 504,
+            Failure::ConnectTimeout | Failure::ResponseTimeout | Failure::AuthTimeout => 504,
         }
     }
 
@@ -79,6 +95,11 @@ impl Failure {
             Failure::ConnectTimeout => "upstream connect timed out",
             Failure::ResponseTimeout => "upstream response timed out",
             Failure::Overloaded => "gateway at connection limit",
+            Failure::Unauthenticated => "authentication required",
+            Failure::BadCredentials => "invalid credentials",
+            Failure::AuthUnreachable => "auth service unreachable",
+            Failure::AuthBadResponse => "auth service sent an invalid response",
+            Failure::AuthTimeout => "auth service timed out",
         }
     }
 
@@ -89,12 +110,17 @@ impl Failure {
             | Failure::HeaderTimeout
             | Failure::BodyTooLarge
             | Failure::UriTooLong
-            | Failure::HeadersTooLarge => Source::Client,
+            | Failure::HeadersTooLarge
+            | Failure::Unauthenticated
+            | Failure::BadCredentials => Source::Client,
             Failure::UpstreamRefused
             | Failure::UpstreamReset
             | Failure::UpstreamBadResponse
             | Failure::ConnectTimeout
-            | Failure::ResponseTimeout => Source::Upstream,
+            | Failure::ResponseTimeout
+            | Failure::AuthUnreachable
+            | Failure::AuthBadResponse
+            | Failure::AuthTimeout => Source::Upstream,
             Failure::NoRoute | Failure::NoTarget | Failure::Overloaded => Source::Internal,
         }
     }
@@ -154,6 +180,11 @@ mod tests {
             (Failure::NoTarget, 503),
             (Failure::ConnectTimeout, 504),
             (Failure::ResponseTimeout, 504),
+            (Failure::Unauthenticated, 401),
+            (Failure::BadCredentials, 401),
+            (Failure::AuthUnreachable, 502),
+            (Failure::AuthBadResponse, 502),
+            (Failure::AuthTimeout, 504),
         ];
         for (f, s) in table {
             assert_eq!(f.status(), s, "{f:?}");

@@ -191,6 +191,8 @@ pub struct Route {
     pub host_rewrite: Option<String>,
     /// Overrides `server.max_body_bytes` for this route.
     pub max_body_bytes: Option<u64>,
+    /// Who may use the route (`auth = { ... }`); `None` lets everyone in.
+    pub auth: Option<std::sync::Arc<crate::auth::RouteAuth>>,
 }
 
 /// A host match, lowercase.

@@ -54,6 +54,9 @@ pub(crate) struct RawConfig {
     pub upstreams: Ordered<RawUpstream>,
     #[serde(default)]
     pub routes: Vec<RawRoute>,
+    /// The config file's folder: relative file names resolve against it.
+    #[serde(skip)]
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +144,7 @@ pub(crate) struct RawRoute {
     pub strip_prefix: Option<bool>,
     pub host_rewrite: Option<String>,
     pub max_body_bytes: Option<IntOrString>,
+    pub auth: Option<super::raw_auth::RawAuth>,
 }
 
 /// A table kept in document order (toml hands keys over in file order).

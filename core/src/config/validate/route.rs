@@ -161,6 +161,7 @@ fn route(index: usize, raw: RawRoute, upstreams: &[Upstream], errors: &mut Error
         strip_prefix,
         host_rewrite,
         max_body_bytes,
+        auth: None,
     }
 }
 
