@@ -5,9 +5,10 @@
 //! listeners ([`listener`]), connections ([`conn`]), upstream pools
 //! ([`upstream`]) and metrics ([`metrics`]). The control thread handles
 //! signals and drain ([`drain`]); the [`admin`] listener serves health and
-//! metrics. [`demo`] runs the whole thing in front of built-in services.
+//! metrics; [`auth`] runs each route's authentication. [`demo`] runs the whole thing in front of built-in services.
 
 pub mod admin;
+pub mod auth;
 pub mod blocking;
 pub mod check;
 pub mod cli;

@@ -54,6 +54,7 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
         .collect();
     let flag = DrainFlag::default();
+    crate::auth::jwks::start(&snapshot.config, flag.clone())?;
 
     let admin = match snapshot.config.server.admin {
         Some(addr) => Some(crate::admin::start(

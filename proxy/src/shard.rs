@@ -37,6 +37,8 @@ pub struct Shard {
     pub metrics: Arc<ShardMetrics>,
     /// Shard-local drain signal.
     pub drain: Rc<Drain>,
+    /// Authentication caches and auth-service connections.
+    pub auth: crate::auth::ShardAuth,
     open: Cell<usize>,
 }
 
@@ -51,6 +53,7 @@ impl Shard {
             .map(|u| Balancer::for_targets(&u.balance, &u.targets, seed))
             .collect();
         let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
+        let auth = crate::auth::ShardAuth::new(&snapshot);
         Shard {
             index,
             snapshot: RefCell::new(Rc::new(snapshot)),
@@ -58,6 +61,7 @@ impl Shard {
             pools,
             metrics,
             drain: Rc::new(Drain::default()),
+            auth,
             open: Cell::new(0),
         }
     }

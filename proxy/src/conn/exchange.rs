@@ -13,10 +13,11 @@ use crate::snapshot::Snapshot;
 use crate::upstream::{connect::connect, UpstreamConn};
 use bytes::Buf;
 use monoio::time::Instant;
+use ringgate_core::auth::Granted;
 use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
 use ringgate_core::http1::{
-    encode_request, encode_response, BodyKind, Forwarded, HeadReader, Limits, RequestHead,
-    ResponseHead, ResponseOptions, Version, CONTINUE,
+    encode_request, encode_request_edited, encode_response, BodyKind, Forwarded, HeadReader,
+    Limits, RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
 };
 use ringgate_core::router::{strip_prefix, HeaderLookup};
 use ringgate_core::status::{self, Failure};
@@ -61,6 +62,10 @@ pub async fn handle(
         .find(head.method(), head.host(), head.path(), &Lookup(&head));
     let Some((route_index, route)) = found.and_then(|i| cfg.routes.get(i).map(|r| (i, r))) else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
+    };
+    let auth = match crate::auth::check(shard, client, &head, route_index, route).await {
+        Ok(granted) => granted,
+        Err(next) => return next,
     };
     let Some(upstream) = cfg.upstreams.get(route.upstream) else {
         return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
@@ -109,6 +114,7 @@ pub async fn handle(
         target,
         max_body,
         started,
+        auth,
     };
     let next = forward(shard, client, &request).await;
     balancer.finished(target);
@@ -124,6 +130,8 @@ struct Request<'a> {
     target: usize,
     max_body: Option<u64>,
     started: Instant,
+    /// Identity headers and edits from the route's authentication.
+    auth: Option<Granted<'a>>,
 }
 
 fn hash_key<'a>(
@@ -181,7 +189,10 @@ enum RespError {
 
 async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> Next {
     let head = req.head;
-    let origin = head.origin_target();
+    let origin = match req.auth.as_ref().and_then(|a| a.target.as_deref()) {
+        Some(target) => Cow::Borrowed(target),
+        None => head.origin_target(),
+    };
     let path: Cow<'_, [u8]> = match (&req.route.path, req.route.strip_prefix) {
         (Some(PathMatch::Prefix(prefix)), true) => strip_prefix(&origin, prefix),
         _ => Cow::Borrowed(&origin),
@@ -195,7 +206,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         upgrade: head.is_upgrade(),
         strip_expect: true,
     };
-    encode_request(head, &fwd, &mut client.out);
+    match &req.auth {
+        Some(granted) => encode_request_edited(head, &fwd, &granted.edit(), &mut client.out),
+        None => encode_request(head, &fwd, &mut client.out),
+    }
     let mut body_left = match head.body() {
         BodyKind::Length(n) if n <= COALESCE && n <= client.buf.len() as u64 => {
             let n = n as usize;
