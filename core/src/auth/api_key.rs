@@ -85,6 +85,15 @@ pub struct KeyStore {
     consumers: Vec<String>,
 }
 
+impl std::fmt::Debug for KeyStore {
+    /// Consumer names only: digests stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("consumers", &self.consumers)
+            .finish()
+    }
+}
+
 impl KeyStore {
     /// Parses a keys file: one `name:sha256-hex` per line. Errors name the
     /// line.

@@ -42,6 +42,15 @@ pub struct Htpasswd {
     decoy: String,
 }
 
+impl std::fmt::Debug for Htpasswd {
+    /// User names only: hashes stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut users: Vec<&str> = self.users.keys().map(String::as_str).collect();
+        users.sort_unstable();
+        f.debug_struct("Htpasswd").field("users", &users).finish()
+    }
+}
+
 impl Htpasswd {
     /// Parses `user:hash` lines; only bcrypt hashes (`$2y$`, `$2b$`, `$2a$`)
     /// are accepted. Errors name the line.
