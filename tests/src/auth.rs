@@ -1,0 +1,101 @@
+//! Credentials for the authentication tests: a folder of auth files, API
+//! key digests made with `sha256sum` as the docs tell operators to, bcrypt
+//! htpasswd lines, and JWTs signed with the test-only keys of
+//! `fixtures/auth/` (see the README there).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::process::run;
+
+/// The path of fixture `name` in `tests/fixtures/auth/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/auth")
+        .join(name)
+}
+
+/// The text of fixture `name`.
+pub fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("read fixture {name}: {e}"))
+}
+
+/// A temp folder for keys files, htpasswd files and key sets.
+pub struct Files {
+    dir: TempDir,
+}
+
+impl Files {
+    /// An empty folder.
+    pub fn new() -> Files {
+        Files {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// Writes `name` and returns its absolute path as a string for TOML.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write auth file");
+        path.display().to_string()
+    }
+}
+
+impl Default for Files {
+    fn default() -> Self {
+        Files::new()
+    }
+}
+
+/// `printf %s KEY | sha256sum`: the hex the API keys file holds.
+pub fn sha256sum(key: &str) -> String {
+    let out = run(
+        Command::new("sh").args(["-c", "printf %s \"$1\" | sha256sum", "sh", key]),
+        Duration::from_secs(10),
+    );
+    out.assert_success("sha256sum");
+    out.stdout_text()
+        .split_whitespace()
+        .next()
+        .expect("sha256sum output")
+        .to_owned()
+}
+
+/// An htpasswd line for `user` with a bcrypt hash of `password` (cost 4:
+/// the tests need speed, not strength).
+pub fn htpasswd_line(user: &str, password: &str) -> String {
+    format!("{user}:{}\n", bcrypt::hash(password, 4).expect("bcrypt"))
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// A JWT over `claims` signed by the private key in fixture `key_file`.
+pub fn sign(alg: Algorithm, key_file: &str, kid: Option<&str>, claims: &Value) -> String {
+    let pem = std::fs::read(fixture(key_file)).expect("read private key");
+    let key = match alg {
+        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(&pem),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(&pem),
+        _ => EncodingKey::from_rsa_pem(&pem),
+    }
+    .expect("private key");
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &key).expect("sign token")
+}
+
+/// A JWKS document holding the JWK fixtures `names`.
+pub fn jwks(names: &[&str]) -> String {
+    let keys: Vec<String> = names.iter().map(|n| fixture_text(n)).collect();
+    format!("{{\"keys\": [{}]}}", keys.join(","))
+}
