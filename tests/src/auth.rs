@@ -99,3 +99,37 @@ pub fn jwks(names: &[&str]) -> String {
     let keys: Vec<String> = names.iter().map(|n| fixture_text(n)).collect();
     format!("{{\"keys\": [{}]}}", keys.join(","))
 }
+
+/// A one-shard gateway whose upstream `o` is `origin`, with `routes`
+/// (`[[routes]]` tables) after it.
+pub fn start_behind(origin: &crate::origin::Origin, routes: &str) -> crate::gateway::Gateway {
+    crate::gateway::Gateway::start(&format!(
+        "{}\n{routes}",
+        crate::gateway::upstream("o", &[origin.addr()], "")
+    ))
+}
+
+/// `curl -i ARGS`: the status, the head and the body.
+pub fn curl_i(args: &[&str]) -> (u16, String, String) {
+    let out = crate::process::curl(&[&["-i"], args].concat());
+    out.assert_success("curl");
+    let text = out.stdout_text();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Asserts the origin saw exactly one `name` header, set by the gateway to
+/// `value` (a client-sent copy was removed).
+pub fn assert_identity(req: &crate::origin::Request, name: &str, value: &str) {
+    assert_eq!(
+        req.header_all(name),
+        vec![value],
+        "{name}: {:?}",
+        req.headers
+    );
+}

@@ -1,11 +1,10 @@
 //! Basic authentication end to end: an htpasswd file of bcrypt hashes,
 //! curl `-u`, the user forwarded as a header and the credentials not.
 
-use ringgate_tests::auth::{htpasswd_line, Files};
+use ringgate_tests::auth::{assert_identity, curl_i, htpasswd_line, start_behind, Files};
 use ringgate_tests::client::Conn;
-use ringgate_tests::gateway::{upstream, Gateway};
+use ringgate_tests::gateway::Gateway;
 use ringgate_tests::origin::Origin;
-use ringgate_tests::process::curl;
 
 fn setup(files: &Files) -> (Origin, Gateway) {
     let users = files.write(
@@ -17,15 +16,16 @@ fn setup(files: &Files) -> (Origin, Gateway) {
         ),
     );
     let o = Origin::echo("o");
-    let gw = Gateway::start(&format!(
-        r#"{}
-[[routes]]
+    let gw = start_behind(
+        &o,
+        &format!(
+            r#"[[routes]]
 name = "staff"
 upstream = "o"
 auth = {{ basic = {{ htpasswd = "{users}", realm = "staff", forward_as = "x-user" }} }}
-"#,
-        upstream("o", &[o.addr()], "")
-    ));
+"#
+        ),
+    );
     (o, gw)
 }
 
@@ -33,32 +33,20 @@ auth = {{ basic = {{ htpasswd = "{users}", realm = "staff", forward_as = "x-user
 fn basic_missing_wrong_and_right() {
     let files = Files::new();
     let (o, gw) = setup(&files);
-    let status_and_head = |args: &[&str]| {
-        let out = curl(&[&["-i"], args].concat());
-        out.assert_success("curl");
-        let text = out.stdout_text();
-        let head = text.split("\r\n\r\n").next().unwrap_or("").to_owned();
-        let status: u16 = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, head)
-    };
-    let (status, head) = status_and_head(&[&gw.url("/")]);
+    let (status, head, _) = curl_i(&[&gw.url("/")]);
     assert_eq!(status, 401);
     assert!(
         head.contains("WWW-Authenticate: Basic realm=\"staff\", charset=\"UTF-8\""),
         "{head}"
     );
-    let (status, _) = status_and_head(&["-u", "alice:guess", &gw.url("/")]);
+    let (status, _, _) = curl_i(&["-u", "alice:guess", &gw.url("/")]);
     assert_eq!(status, 401);
-    let (status, _) = status_and_head(&["-u", "nobody:wonderland", &gw.url("/")]);
+    let (status, _, _) = curl_i(&["-u", "nobody:wonderland", &gw.url("/")]);
     assert_eq!(status, 401);
     assert_eq!(o.request_count(), 0);
 
     for _ in 0..3 {
-        let (status, head) = status_and_head(&[
+        let (status, head, _) = curl_i(&[
             "-u",
             "alice:wonderland",
             "-H",
@@ -68,12 +56,7 @@ fn basic_missing_wrong_and_right() {
         assert_eq!(status, 200, "{head}");
     }
     let seen = o.last_request();
-    assert_eq!(
-        seen.header_all("x-user"),
-        vec!["alice"],
-        "{:?}",
-        seen.headers
-    );
+    assert_identity(&seen, "x-user", "alice");
     assert_eq!(
         seen.header("authorization"),
         None,

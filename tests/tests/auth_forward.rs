@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use ringgate_tests::auth::{assert_identity, start_behind};
 use ringgate_tests::client::{one_shot, Conn};
 use ringgate_tests::free_addr;
-use ringgate_tests::gateway::{upstream, Gateway};
+use ringgate_tests::gateway::Gateway;
 use ringgate_tests::origin::{Origin, Reply};
 use ringgate_tests::process::curl;
 
@@ -48,14 +49,15 @@ fn auth_service() -> Origin {
 }
 
 fn gateway(o: &Origin, url: &str, timeout: &str) -> Gateway {
-    Gateway::start(&format!(
-        r#"{}
-[[routes]]
+    start_behind(
+        o,
+        &format!(
+            r#"[[routes]]
 upstream = "o"
 auth = {{ forward = {{ url = "{url}", timeout = "{timeout}", request_headers = ["authorization", "cookie"], response_headers = ["x-user"] }} }}
-"#,
-        upstream("o", &[o.addr()], "")
-    ))
+"#
+        ),
+    )
 }
 
 #[test]
@@ -83,12 +85,7 @@ fn forward_auth_allows_refuses_and_redirects() {
         assert_eq!(ok.status, 200, "{}", ok.text());
     }
     let seen = o.last_request();
-    assert_eq!(
-        seen.header_all("x-user"),
-        vec!["alice"],
-        "{:?}",
-        seen.headers
-    );
+    assert_identity(&seen, "x-user", "alice");
     assert_eq!(
         seen.header("x-auth-debug"),
         None,

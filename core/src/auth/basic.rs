@@ -115,10 +115,7 @@ impl BasicAuth {
         cache: &mut Cache,
         now: Instant,
     ) -> Result<Granted<'a>, Denial> {
-        let Some(encoded) = head
-            .header("authorization")
-            .and_then(|v| credentials(v, "Basic"))
-        else {
+        let Some(encoded) = credentials(head, "Basic") else {
             return Err(self.deny(Failure::Unauthenticated, "no basic credentials"));
         };
         let decoded = base64::engine::general_purpose::STANDARD

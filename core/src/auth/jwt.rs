@@ -478,10 +478,7 @@ impl JwtAuth {
         head: &RequestHead,
         now: u64,
     ) -> Result<Granted<'a>, Denial> {
-        let Some(token) = head
-            .header("authorization")
-            .and_then(|v| credentials(v, "Bearer"))
-        else {
+        let Some(token) = credentials(head, "Bearer") else {
             return Err(Denial {
                 failure: Failure::Unauthenticated,
                 challenge: Some(format!("Bearer {}", realm_param(&self.realm))),

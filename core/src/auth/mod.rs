@@ -29,7 +29,7 @@ mod tests;
 
 use std::fmt;
 
-use crate::http1::HeaderEdit;
+use crate::http1::{HeaderEdit, RequestHead};
 use crate::status::Failure;
 
 pub use query::without_param;
@@ -186,9 +186,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The value after `scheme ` in an `Authorization` header (scheme compared
-/// case-insensitively, RFC 9110 section 11.1), trimmed.
-pub(crate) fn credentials<'h>(authorization: &'h [u8], scheme: &str) -> Option<&'h [u8]> {
+/// The credentials after `scheme ` in the request's `Authorization` header
+/// (scheme compared case-insensitively, RFC 9110 section 11.1), trimmed.
+pub(crate) fn credentials<'h>(head: &'h RequestHead, scheme: &str) -> Option<&'h [u8]> {
+    let authorization = head.header("authorization")?;
     let scheme = scheme.as_bytes();
     let head = authorization.get(..scheme.len())?;
     if !head.eq_ignore_ascii_case(scheme) || authorization.get(scheme.len()) != Some(&b' ') {

@@ -120,6 +120,27 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// The required text file named by `kind.key`, parsed by `parse`.
+    fn load_text<T>(
+        &self,
+        errors: &mut Errors,
+        (kind, key): (&str, &str),
+        name: Option<String>,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let Some(name) = name else {
+            errors.push(self.table(kind), format!("missing field `{key}`"));
+            return None;
+        };
+        self.load(errors, &self.key(kind, key), &name, |bytes| {
+            std::str::from_utf8(bytes)
+                .map_err(|_| "is not UTF-8 text".to_owned())
+                .and_then(parse)
+        })
+    }
+}
+
 fn route_auth(ctx: &Ctx<'_>, raw: RawAuth, errors: &mut Errors) -> Option<RouteAuth> {
     let set: Vec<&str> = [
         ("api_key", raw.api_key.is_some()),
@@ -176,17 +197,12 @@ fn api_key(ctx: &Ctx<'_>, raw: RawApiKey, errors: &mut Errors) -> Option<RouteAu
     }
     let forward_as = identity_header(errors, &key("forward_as"), raw.forward_as);
     let realm = realm(errors, &key("realm"), raw.realm);
-    let keys = match raw.keys_file {
-        None => {
-            errors.push(ctx.table("api_key"), "missing field `keys_file`");
-            None
-        }
-        Some(name) => ctx.load(errors, &key("keys_file"), &name, |bytes| {
-            std::str::from_utf8(bytes)
-                .map_err(|_| "is not UTF-8 text".to_owned())
-                .and_then(KeyStore::parse)
-        }),
-    }?;
+    let keys = ctx.load_text(
+        errors,
+        ("api_key", "keys_file"),
+        raw.keys_file,
+        KeyStore::parse,
+    )?;
     let forward_credentials = raw.forward_credentials.unwrap_or(false);
     let mut strip: Vec<String> = forward_as.iter().cloned().collect();
     if !forward_credentials {
@@ -321,17 +337,7 @@ fn basic(ctx: &Ctx<'_>, raw: RawBasic, errors: &mut Errors) -> Option<RouteAuth>
     let key = |k: &str| ctx.key("basic", k);
     let forward_as = identity_header(errors, &key("forward_as"), raw.forward_as);
     let realm = realm(errors, &key("realm"), raw.realm);
-    let users = match raw.htpasswd {
-        None => {
-            errors.push(ctx.table("basic"), "missing field `htpasswd`");
-            None
-        }
-        Some(name) => ctx.load(errors, &key("htpasswd"), &name, |bytes| {
-            std::str::from_utf8(bytes)
-                .map_err(|_| "is not UTF-8 text".to_owned())
-                .and_then(Htpasswd::parse)
-        }),
-    }?;
+    let users = ctx.load_text(errors, ("basic", "htpasswd"), raw.htpasswd, Htpasswd::parse)?;
     let mut strip: Vec<String> = forward_as.iter().cloned().collect();
     if !raw.forward_credentials.unwrap_or(false) {
         strip.push("authorization".to_owned());
