@@ -131,3 +131,22 @@ fn a_401_keeps_the_connection_alive() {
         .expect("second on the same connection");
     assert_eq!(second.status, 200);
 }
+
+#[test]
+fn hash_key_prints_a_keys_file_line() {
+    let binary = ringgate_tests::gateway::binary().display().to_string();
+    let out = ringgate_tests::process::run(
+        std::process::Command::new("sh").args([
+            "-c",
+            "printf '%s\\n' alice-secret-key | \"$1\" hash-key alice",
+            "sh",
+            &binary,
+        ]),
+        std::time::Duration::from_secs(10),
+    );
+    out.assert_success("ringgate hash-key");
+    assert_eq!(
+        out.stdout_text(),
+        format!("alice:{}\n", sha256sum("alice-secret-key"))
+    );
+}

@@ -9,6 +9,7 @@
 //! ([`jwks`]) and read lock-free by every shard.
 
 pub mod forward;
+pub mod hash_key;
 pub mod jwks;
 
 use crate::conn::{reply, Client, Next};
