@@ -11,7 +11,8 @@
 //! claims. Failures are [`JwtError`]s whose text is the Bearer
 //! `error_description` (RFC 6750 section 3).
 //!
-//! The key set lives in an [`ArcSwap`]: the proxy's JWKS refresh thread
+//! Verified tokens are cached per shard ([`super::jwt_cache`]). The key set
+//! lives in an [`ArcSwap`]: the proxy's JWKS refresh thread
 //! stores a new set and every shard sees it on its next request, lock-free.
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
+use super::jwt_cache::{self, Cache};
 use super::{credentials, realm_param, Denial, Granted, RouteAuth};
 use crate::http1::RequestHead;
 use crate::status::Failure;
@@ -328,7 +330,7 @@ fn jwk_key(jwk: &Value) -> Result<Option<Key>, String> {
         }
         _ => return Ok(None),
     };
-    if alg.is_some_and(|a| family_of_alg_differs(a, family)) {
+    if alg.is_some_and(|a| self::family(a) != family) {
         return Err("its \"alg\" does not fit its \"kty\"".into());
     }
     Ok(Some(Key {
@@ -337,10 +339,6 @@ fn jwk_key(jwk: &Value) -> Result<Option<Key>, String> {
         alg: alg.or(implied),
         key,
     }))
-}
-
-fn family_of_alg_differs(alg: Algorithm, family_: Family) -> bool {
-    family(alg) != family_
 }
 
 /// The header fields the gateway reads.
@@ -471,11 +469,13 @@ pub fn check_claims(claims: &Map<String, Value>, rules: &Rules, now: u64) -> Res
 }
 
 impl JwtAuth {
-    /// Checks `Authorization: Bearer ...` at `now` (Unix seconds).
+    /// Checks `Authorization: Bearer ...` at `now` (Unix seconds), trusting
+    /// `cache` for tokens already verified under the current key set.
     pub fn check<'a>(
         &self,
         auth: &'a RouteAuth,
         head: &RequestHead,
+        cache: &mut Cache,
         now: u64,
     ) -> Result<Granted<'a>, Denial> {
         let Some(token) = credentials(head, "Bearer") else {
@@ -486,6 +486,12 @@ impl JwtAuth {
             });
         };
         let keys = self.keys.load();
+        let key = jwt_cache::digest(token);
+        let mut granted = Granted::new(auth);
+        if let Some(headers) = cache.get(&keys, &key, now) {
+            granted.headers.extend_from_slice(headers);
+            return Ok(granted);
+        }
         let verified = std::str::from_utf8(token)
             .map_err(|_| JwtError::Malformed)
             .and_then(|token| verify(token, &keys, &self.rules, now));
@@ -498,7 +504,6 @@ impl JwtAuth {
             )),
             detail: error.describe(),
         })?;
-        let mut granted = Granted::new(auth);
         for (claim, header) in &self.forward_claims {
             let value = match claims.get(claim) {
                 None | Some(Value::Null) => continue,
@@ -507,6 +512,7 @@ impl JwtAuth {
             };
             granted.add_header(header, value.as_bytes());
         }
+        cache.insert(key, &claims, &self.rules, now, granted.headers.clone());
         Ok(granted)
     }
 }

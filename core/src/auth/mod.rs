@@ -22,6 +22,7 @@ pub mod basic;
 pub mod body;
 pub mod forward;
 pub mod jwt;
+pub mod jwt_cache;
 mod query;
 
 #[cfg(test)]

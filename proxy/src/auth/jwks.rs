@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Longest a fetch may take, connect to last byte.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,6 +42,9 @@ struct Refresh {
     source: JwksSource,
     jwt: JwtKeys,
     due: Instant,
+    /// The last document fetched: an unchanged one is not published again
+    /// (a new set empties every shard's token cache).
+    last: Vec<u8>,
 }
 
 /// What the thread needs of a route's JWT settings (shared with the shards).
@@ -78,9 +81,11 @@ pub fn start(config: &Config, flag: DrainFlag) -> Result<(), ProxyError> {
             continue;
         };
         let keys = JwtKeys::of(jwt);
+        let mut last = Vec::new();
         match fetch(source) {
-            Ok(set) => {
+            Ok((set, body)) => {
                 let count = keys.publish(&set);
+                last = body;
                 info!(route = %route.name, url = %source.url, keys = count, "JWKS loaded");
             }
             Err(error) if !jwt.file_keys.is_empty() => {
@@ -99,6 +104,7 @@ pub fn start(config: &Config, flag: DrainFlag) -> Result<(), ProxyError> {
             source: source.clone(),
             jwt: keys,
             due: Instant::now() + source.refresh,
+            last,
         });
     }
     if work.is_empty() {
@@ -119,8 +125,12 @@ fn refresh_loop(mut work: Vec<Refresh>, flag: &DrainFlag) {
         let now = Instant::now();
         for item in work.iter_mut().filter(|w| w.due <= now) {
             match fetch(&item.source) {
-                Ok(set) => {
+                Ok((_, body)) if body == item.last => {
+                    debug!(route = %item.route, url = %item.source.url, "JWKS unchanged");
+                }
+                Ok((set, body)) => {
                     let count = item.jwt.publish(&set);
+                    item.last = body;
                     info!(route = %item.route, url = %item.source.url, keys = count, "JWKS refreshed");
                 }
                 Err(error) => {
@@ -134,12 +144,13 @@ fn refresh_loop(mut work: Vec<Refresh>, flag: &DrainFlag) {
     }
 }
 
-/// GET the JWKS at `source` and parse it.
-pub fn fetch(source: &JwksSource) -> Result<KeySet, String> {
+/// GET the JWKS at `source` and parse it; the set and the document.
+pub fn fetch(source: &JwksSource) -> Result<(KeySet, Vec<u8>), String> {
     let deadline = Instant::now() + FETCH_TIMEOUT;
     let body = get(&source.authority, &source.path, deadline)?;
     let text = std::str::from_utf8(&body).map_err(|_| "the JWKS is not UTF-8".to_owned())?;
-    KeySet::from_json(text).map_err(|problem| format!("the JWKS {problem}"))
+    let set = KeySet::from_json(text).map_err(|problem| format!("the JWKS {problem}"))?;
+    Ok((set, body))
 }
 
 fn left(deadline: Instant) -> Result<Duration, String> {

@@ -4,7 +4,7 @@
 //!
 //! API keys, JWTs and Basic credentials are decided on the shard without
 //! I/O; forward-auth makes a subrequest ([`forward`]). Per-shard state (the
-//! Basic cache, keep-alive connections to auth services) lives in
+//! Basic and JWT caches, keep-alive connections to auth services) lives in
 //! [`ShardAuth`]; the JWKS key sets are refreshed by one thread per process
 //! ([`jwks`]) and read lock-free by every shard.
 
@@ -16,7 +16,7 @@ use crate::conn::{reply, Client, Next};
 use crate::shard::Shard;
 use crate::snapshot::Snapshot;
 use crate::upstream::Pools;
-use ringgate_core::auth::{basic, AuthKind, Denial, Granted, RouteAuth};
+use ringgate_core::auth::{basic, jwt_cache, AuthKind, Denial, Granted, RouteAuth};
 use ringgate_core::config::Route;
 use ringgate_core::http1::{BodyKind, RequestHead};
 use ringgate_core::status::Failure;
@@ -27,30 +27,39 @@ use tracing::{info, warn};
 /// A shard's authentication state, indexed by route.
 #[derive(Debug)]
 pub struct ShardAuth {
-    /// Verified Basic credentials, for routes with `basic` auth.
-    basic: Vec<Option<RefCell<basic::Cache>>>,
+    /// Verified credentials, for routes with `basic` or `jwt` auth.
+    caches: Vec<RouteCache>,
     /// Idle connections to forward-auth services: "upstream" = route index,
     /// one target each.
     pub pools: Pools,
+}
+
+/// One route's cache of verified credentials on one shard.
+#[derive(Debug)]
+enum RouteCache {
+    None,
+    Basic(RefCell<basic::Cache>),
+    Jwt(RefCell<jwt_cache::Cache>),
 }
 
 impl ShardAuth {
     /// Empty caches and pools for the routes of `snapshot`.
     pub fn new(snapshot: &Snapshot) -> ShardAuth {
         let routes = &snapshot.config.routes;
-        let basic = routes
+        let caches = routes
             .iter()
             .map(|r| match r.auth.as_deref().map(|a| &a.kind) {
-                Some(AuthKind::Basic(_)) => Some(RefCell::new(basic::Cache::new(
+                Some(AuthKind::Basic(_)) => RouteCache::Basic(RefCell::new(basic::Cache::new(
                     salt(),
                     basic::CACHE_TTL,
                     basic::CACHE_MAX,
                 ))),
-                _ => None,
+                Some(AuthKind::Jwt(_)) => RouteCache::Jwt(RefCell::default()),
+                _ => RouteCache::None,
             })
             .collect();
         ShardAuth {
-            basic,
+            caches,
             pools: Pools::new(routes.iter().map(|_| 1)),
         }
     }
@@ -83,28 +92,28 @@ pub async fn check<'a>(
     let Some(auth) = route.auth.as_deref() else {
         return Ok(None);
     };
-    let decided = match &auth.kind {
-        AuthKind::ApiKey(api_key) => api_key.check(auth, head),
-        AuthKind::Jwt(jwt) => {
+    let cache = shard.auth.caches.get(route_index);
+    let decided = match (&auth.kind, cache) {
+        (AuthKind::ApiKey(api_key), _) => api_key.check(auth, head),
+        (AuthKind::Jwt(jwt), Some(RouteCache::Jwt(cache))) => {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
-            jwt.check(auth, head, now)
+            jwt.check(auth, head, &mut cache.borrow_mut(), now)
         }
-        AuthKind::Basic(basic) => {
-            match shard.auth.basic.get(route_index).and_then(Option::as_ref) {
-                Some(cache) => basic.check(auth, head, &mut cache.borrow_mut(), Instant::now()),
-                None => Err(Denial {
-                    failure: Failure::BadCredentials,
-                    challenge: None,
-                    detail: "no cache for this route",
-                }),
-            }
+        (AuthKind::Basic(basic), Some(RouteCache::Basic(cache))) => {
+            basic.check(auth, head, &mut cache.borrow_mut(), Instant::now())
         }
+        // Caches are built from the same snapshot as the routes: unreachable.
+        (AuthKind::Jwt(_) | AuthKind::Basic(_), _) => Err(Denial {
+            failure: Failure::BadCredentials,
+            challenge: None,
+            detail: "no credential cache for this route",
+        }),
         // A subrequest: boxed so a request without forward-auth does not
         // carry its future's size.
-        AuthKind::Forward(cfg) => {
+        (AuthKind::Forward(cfg), _) => {
             return Box::pin(forward::check(
                 shard,
                 client,

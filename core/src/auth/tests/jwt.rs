@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{fixture, head};
 use crate::auth::jwt::{verify, JwtError, KeySet, Rules};
+use crate::auth::jwt_cache::Cache;
 
 const NOW: u64 = 1_700_000_000;
 
@@ -362,8 +363,9 @@ fn bearer_challenges() {
     let AuthKind::Jwt(jwt) = &auth.kind else {
         unreachable!()
     };
+    let mut cache = Cache::default();
     let missing = jwt
-        .check(&auth, &head("GET / HTTP/1.1\nHost: h\n\n"), NOW)
+        .check(&auth, &head("GET / HTTP/1.1\nHost: h\n\n"), &mut cache, NOW)
         .unwrap_err();
     assert_eq!(missing.challenge.as_deref(), Some("Bearer realm=\"api\""));
     let expired = sign(
@@ -373,16 +375,71 @@ fn bearer_challenges() {
         &rsa1(),
     );
     let text = format!("GET / HTTP/1.1\nHost: h\nAuthorization: Bearer {expired}\n\n");
-    let denial = jwt.check(&auth, &head(&text), NOW).unwrap_err();
+    let denial = jwt.check(&auth, &head(&text), &mut cache, NOW).unwrap_err();
     assert_eq!(
         denial.challenge.as_deref(),
         Some("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"token expired\"")
     );
     let good = sign(Algorithm::RS256, None, &claims(), &rsa1());
     let text = format!("GET / HTTP/1.1\nHost: h\nAuthorization: bearer {good}\n\n");
-    let granted = jwt.check(&auth, &head(&text), NOW).unwrap();
+    let granted = jwt.check(&auth, &head(&text), &mut cache, NOW).unwrap();
     assert_eq!(
         String::from_utf8(granted.headers).unwrap(),
         "x-user: alice\r\nx-aud: [\"api\",\"other\"]\r\n"
     );
+}
+
+#[test]
+fn verified_tokens_are_cached_until_exp_or_rotation() {
+    use crate::auth::jwt::JwtAuth;
+    use crate::auth::{AuthKind, RouteAuth};
+    use std::sync::Arc;
+    let rsa1_set = Arc::new(keys("rsa1.pub.pem"));
+    let swap = Arc::new(arc_swap::ArcSwap::new(Arc::clone(&rsa1_set)));
+    let kind = AuthKind::Jwt(JwtAuth {
+        keys: Arc::clone(&swap),
+        file_keys: Arc::new(KeySet::default()),
+        jwks: None,
+        rules: rules(&[Algorithm::RS256]),
+        forward_claims: vec![("sub".into(), "x-user".into())],
+        realm: "api".into(),
+    });
+    let auth = RouteAuth::new(kind, vec!["x-user".into()], None);
+    let AuthKind::Jwt(jwt) = &auth.kind else {
+        unreachable!()
+    };
+    let token = sign(
+        Algorithm::RS256,
+        None,
+        &json!({ "sub": "alice", "exp": NOW + 100 }),
+        &rsa1(),
+    );
+    let text = format!("GET / HTTP/1.1\nHost: h\nAuthorization: Bearer {token}\n\n");
+    let mut cache = Cache::default();
+    let check = |cache: &mut Cache, now| {
+        jwt.check(&auth, &head(&text), cache, now)
+            .map(|g| g.headers)
+            .map_err(|d| d.detail)
+    };
+    assert_eq!(check(&mut cache, NOW), Ok(b"x-user: alice\r\n".to_vec()));
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        check(&mut cache, NOW + 50),
+        Ok(b"x-user: alice\r\n".to_vec()),
+        "a hit"
+    );
+    assert_eq!(cache.len(), 1);
+    // exp + leeway (30 s) ends the entry and the token.
+    assert_eq!(check(&mut cache, NOW + 130), Err("token expired"));
+    assert!(cache.is_empty());
+    // A new key set (a JWKS refresh) empties the cache: a rotated-out key
+    // stops working at once.
+    assert!(check(&mut cache, NOW).is_ok());
+    swap.store(Arc::new(keys("rsa2.pub.pem")));
+    assert_eq!(check(&mut cache, NOW + 1), Err("invalid signature"));
+    swap.store(Arc::clone(&rsa1_set));
+    assert!(check(&mut cache, NOW + 2).is_ok());
+    // A failure is never cached; an entry lives at most CACHE_TTL.
+    let later = NOW + 2 + crate::auth::jwt_cache::CACHE_TTL;
+    assert!(check(&mut cache, later).is_ok());
 }
