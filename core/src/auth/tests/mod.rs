@@ -8,6 +8,7 @@
 mod api_key;
 mod basic;
 mod config;
+mod edit;
 mod forward;
 mod jwt;
 
