@@ -52,6 +52,17 @@ pub enum Failure {
     /// Every target's circuit breaker is open, or every target is ejected
     /// or unhealthy (503, at once).
     CircuitOpen,
+    /// The route requires credentials and the request has none (401).
+    Unauthenticated,
+    /// The request's credentials are wrong, unknown or expired (401).
+    BadCredentials,
+    /// The forward-auth service refused the connection, reset it or
+    /// closed it before answering (502).
+    AuthUnreachable,
+    /// The forward-auth service sent an invalid or oversized answer (502).
+    AuthBadResponse,
+    /// The forward-auth service did not answer within its `timeout` (504).
+    AuthTimeout,
 }
 
 impl Failure {
@@ -59,18 +70,23 @@ impl Failure {
     pub fn status(self) -> u16 {
         match self {
             Failure::BadRequest => 400,
+            Failure::Unauthenticated | Failure::BadCredentials => 401,
             Failure::NoRoute => 404,
             Failure::HeaderTimeout => 408,
             Failure::BodyTooLarge => 413,
             Failure::UriTooLong => 414,
             Failure::HeadersTooLarge => 431,
             Failure::RateLimited => 429,
-            Failure::UpstreamRefused | Failure::UpstreamReset | Failure::UpstreamBadResponse => 502,
+            Failure::UpstreamRefused
+            | Failure::UpstreamReset
+            | Failure::UpstreamBadResponse
+            | Failure::AuthUnreachable
+            | Failure::AuthBadResponse => 502,
             Failure::NoTarget
             | Failure::Overloaded
             | Failure::ConcurrencyLimited
             | Failure::CircuitOpen => 503,
-            Failure::ConnectTimeout | Failure::ResponseTimeout => 504,
+            Failure::ConnectTimeout | Failure::ResponseTimeout | Failure::AuthTimeout => 504,
         }
     }
 
@@ -95,6 +111,11 @@ impl Failure {
             Failure::CircuitOpen => {
                 "every upstream target is unavailable (circuit open, unhealthy or ejected)"
             }
+            Failure::Unauthenticated => "authentication required",
+            Failure::BadCredentials => "invalid credentials",
+            Failure::AuthUnreachable => "auth service unreachable",
+            Failure::AuthBadResponse => "auth service sent an invalid response",
+            Failure::AuthTimeout => "auth service timed out",
         }
     }
 
@@ -106,12 +127,17 @@ impl Failure {
             | Failure::BodyTooLarge
             | Failure::UriTooLong
             | Failure::HeadersTooLarge
-            | Failure::RateLimited => Source::Client,
+            | Failure::RateLimited
+            | Failure::Unauthenticated
+            | Failure::BadCredentials => Source::Client,
             Failure::UpstreamRefused
             | Failure::UpstreamReset
             | Failure::UpstreamBadResponse
             | Failure::ConnectTimeout
-            | Failure::ResponseTimeout => Source::Upstream,
+            | Failure::ResponseTimeout
+            | Failure::AuthUnreachable
+            | Failure::AuthBadResponse
+            | Failure::AuthTimeout => Source::Upstream,
             Failure::CircuitOpen => Source::Upstream,
             Failure::NoRoute
             | Failure::NoTarget
@@ -123,9 +149,13 @@ impl Failure {
     /// Whether the client connection must close after this answer: after
     /// the client's protocol errors (what follows on the connection cannot
     /// be trusted), not after a refusal of a well-formed request such as a
-    /// rate limit's 429.
+    /// rate limit's 429 or a 401.
     pub fn closes_connection(self) -> bool {
-        self.source() == Source::Client && self != Failure::RateLimited
+        self.source() == Source::Client
+            && !matches!(
+                self,
+                Failure::RateLimited | Failure::Unauthenticated | Failure::BadCredentials
+            )
     }
 
     /// The reason phrase for the status line.
@@ -186,6 +216,11 @@ mod tests {
             (Failure::RateLimited, 429),
             (Failure::ConcurrencyLimited, 503),
             (Failure::CircuitOpen, 503),
+            (Failure::Unauthenticated, 401),
+            (Failure::BadCredentials, 401),
+            (Failure::AuthUnreachable, 502),
+            (Failure::AuthBadResponse, 502),
+            (Failure::AuthTimeout, 504),
         ];
         for (f, s) in table {
             assert_eq!(f.status(), s, "{f:?}");

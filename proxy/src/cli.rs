@@ -1,5 +1,6 @@
 //! Command-line interface (clap). Each subcommand maps to one module:
-//! `check` to [`crate::check`], `demo` to [`crate::demo`], none to
+//! `check` to [`crate::check`], `demo` to [`crate::demo`], `hash-key` to
+//! [`crate::auth::hash_key`], none to
 //! [`crate::server`].
 
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +28,12 @@ pub enum Command {
     },
     /// Run the gateway in front of built-in sample services (users, orders, catalog).
     Demo(DemoOpts),
+    /// Print an API keys file line `NAME:SHA256-HEX` for the key read from
+    /// standard input (one trailing newline is ignored).
+    HashKey {
+        /// The consumer's name.
+        name: String,
+    },
 }
 
 /// Options of `ringgate demo`.

@@ -39,6 +39,13 @@ pub enum ProxyError {
         #[source]
         source: std::io::Error,
     },
+    /// A route's JWKS could not be fetched at startup (and it has no `keys_file`).
+    #[error("{route}: cannot load the JWKS from {url}: {error}")]
+    Jwks {
+        route: String,
+        url: String,
+        error: String,
+    },
     /// Installing signal handlers failed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),

@@ -5,12 +5,14 @@
 //! listeners ([`listener`]), connections ([`conn`]), upstream pools
 //! ([`upstream`]) and metrics ([`metrics`]). The control thread handles
 //! signals and drain ([`drain`]); the [`admin`] listener serves health and
-//! metrics; [`health`] runs the active health checks once per process.
-//! Policies shared by all shards (rate limits, breakers, retry budgets) live
-//! in the [`snapshot`] and read the process [`clock`]. [`demo`] runs the
-//! whole thing in front of built-in services.
+//! metrics; [`health`] runs the active health checks once per process;
+//! [`auth`] runs each route's authentication. Policies shared by all shards
+//! (rate limits, breakers, retry budgets) live in the [`snapshot`] and read
+//! the process [`clock`]. [`demo`] runs the whole thing in front of built-in
+//! services.
 
 pub mod admin;
+pub mod auth;
 pub mod blocking;
 pub mod check;
 pub mod cli;

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check { config }) => ringgate::check::run(&config),
         Some(Command::Demo(opts)) => ringgate::demo::run(&opts),
+        Some(Command::HashKey { name }) => ringgate::auth::hash_key::run(&name),
         None => match cli.config {
             Some(path) => ringgate::server::run_file(&path),
             None => Err(anyhow::anyhow!(

@@ -46,6 +46,10 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
     let mut signals = Signals::new([SIGTERM, SIGINT]).map_err(ProxyError::Signals)?;
     let cpus = pin::allowed_cpus();
     let shards = pin::shard_count(&config.server.shards, &cpus);
+    // JWKS URLs are fetched before the listeners exist: a gateway that
+    // accepts connections has its keys.
+    let flag = DrainFlag::default();
+    crate::auth::jwks::start(&config, flag.clone())?;
     let (listeners, listen) = crate::listener::bind_all(&config.server.listen, shards)?;
     let driver = config.server.driver;
     let uring = config.server.uring.clone();
@@ -53,7 +57,6 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
     let metrics: Vec<Arc<ShardMetrics>> = (0..shards)
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
         .collect();
-    let flag = DrainFlag::default();
     let health = crate::health::start(Arc::clone(&snapshot), flag.clone())?;
 
     let admin = match snapshot.config.server.admin {

@@ -37,6 +37,8 @@ pub struct Shard {
     pub metrics: Arc<ShardMetrics>,
     /// Shard-local drain signal.
     pub drain: Rc<Drain>,
+    /// Authentication caches and auth-service connections.
+    pub auth: crate::auth::ShardAuth,
     open: Cell<usize>,
     rng: Cell<u64>,
 }
@@ -52,6 +54,7 @@ impl Shard {
             .map(|u| Balancer::for_targets(&u.balance, &u.targets, seed))
             .collect();
         let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
+        let auth = crate::auth::ShardAuth::new(&snapshot);
         Shard {
             index,
             snapshot: RefCell::new(Rc::new(snapshot)),
@@ -59,6 +62,7 @@ impl Shard {
             pools,
             metrics,
             drain: Rc::new(Drain::default()),
+            auth,
             open: Cell::new(0),
             rng: Cell::new(seed ^ crate::clock::random_seed()),
         }

@@ -8,11 +8,14 @@
 //! [`process`] runs curl and Python with deadlines; [`tls`] makes a
 //! throwaway CA with openssl and serves https with nginx; [`pattern`] is the
 //! deterministic byte stream used for byte-exact body checks; [`metrics`]
-//! parses the Prometheus text the admin endpoint serves.
+//! parses the Prometheus text the admin endpoint serves; [`auth`] makes
+//! keys files, htpasswd files and signed tokens from the test-only keys in
+//! `fixtures/auth/`.
 //!
 //! Every socket has timeouts and every wait has a deadline, so a broken
 //! gateway makes a test fail, never hang.
 
+pub mod auth;
 pub mod client;
 pub mod gateway;
 pub mod metrics;

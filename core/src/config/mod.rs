@@ -15,6 +15,7 @@ mod error;
 mod model;
 mod policy;
 mod raw;
+mod raw_auth;
 mod units;
 mod validate;
 
@@ -45,7 +46,14 @@ pub use units::{parse_duration, parse_size};
 /// assert_eq!(errors.to_string(), r#"routes[0].upstream: no upstream named "usres""#);
 /// ```
 pub fn load_str(text: &str) -> Result<Config, ConfigErrors> {
-    let raw = raw::parse(text)?;
+    load_str_in(text, None)
+}
+
+/// Like [`load_str`], with files the config names (auth keys, htpasswd)
+/// resolved against `base_dir` (the current directory when `None`).
+pub fn load_str_in(text: &str, base_dir: Option<&Path>) -> Result<Config, ConfigErrors> {
+    let mut raw = raw::parse(text)?;
+    raw.base_dir = base_dir.map(Path::to_path_buf);
     Config::try_from(raw)
 }
 
@@ -60,5 +68,5 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
             format!("cannot read {}: {error}", path.display()),
         )])
     })?;
-    load_str(&text)
+    load_str_in(&text, path.parent())
 }

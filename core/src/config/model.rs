@@ -213,6 +213,8 @@ pub struct Route {
     pub concurrency: Option<Concurrency>,
     /// Retries of failed upstream tries.
     pub retry: Option<Retry>,
+    /// Who may use the route (`auth = { ... }`); `None` lets everyone in.
+    pub auth: Option<std::sync::Arc<crate::auth::RouteAuth>>,
 }
 
 /// A host match, lowercase.

@@ -54,6 +54,9 @@ pub(crate) struct RawConfig {
     pub upstreams: Ordered<RawUpstream>,
     #[serde(default)]
     pub routes: Vec<RawRoute>,
+    /// The config file's folder: relative file names resolve against it.
+    #[serde(skip)]
+    pub base_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +154,7 @@ pub(crate) struct RawRoute {
     pub rate_limit: Option<RawRateLimit>,
     pub concurrency: Option<RawConcurrency>,
     pub retry: Option<RawRetry>,
+    pub auth: Option<super::raw_auth::RawAuth>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -56,6 +56,16 @@ pub struct ResponseOptions {
     pub upgrade: bool,
 }
 
+/// Changes to a forwarded request head beyond [`Forwarded`]: the gateway's
+/// own identity headers (authentication) replace any the client sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeaderEdit<'a> {
+    /// Names (lowercase) of received fields not to forward.
+    pub drop: &'a [String],
+    /// Complete field lines (`Name: value\r\n`) to add.
+    pub extra: &'a [u8],
+}
+
 /// Append the head to send upstream for `head`.
 ///
 /// `METHOD target HTTP/1.1`, the received fields minus hop-by-hop ones and
@@ -67,6 +77,17 @@ pub struct ResponseOptions {
 /// then `1.1 ringgate`) and `Connection: upgrade` if `upgrade`. Framing
 /// fields are kept as received: the body is forwarded raw.
 pub fn encode_request(head: &RequestHead, fwd: &Forwarded<'_>, out: &mut Vec<u8>) {
+    encode_request_edited(head, fwd, &HeaderEdit::default(), out);
+}
+
+/// [`encode_request`] with the received fields named in `edit.drop` left
+/// out and `edit.extra` added after the received fields.
+pub fn encode_request_edited(
+    head: &RequestHead,
+    fwd: &Forwarded<'_>,
+    edit: &HeaderEdit<'_>,
+    out: &mut Vec<u8>,
+) {
     let raw: &[u8] = head.raw();
     out.reserve(raw.len() + fwd.target.len() + 128);
     out.extend_from_slice(head.method());
@@ -89,7 +110,7 @@ pub fn encode_request(head: &RequestHead, fwd: &Forwarded<'_>, out: &mut Vec<u8>
                 }
                 true
             }
-            kind => !kind.is_hop_by_hop(),
+            kind => !kind.is_hop_by_hop() && !dropped(edit, h.name.get(raw)),
         };
         if keep && !named_by_connection(head.raw(), &head.headers, &head.facts, h) {
             forwarded_host |= h.kind == HeaderKind::XForwardedHost;
@@ -103,6 +124,7 @@ pub fn encode_request(head: &RequestHead, fwd: &Forwarded<'_>, out: &mut Vec<u8>
             fwd.host_rewrite.unwrap_or_default().as_bytes(),
         );
     }
+    out.extend_from_slice(edit.extra);
 
     out.extend_from_slice(b"X-Forwarded-For: ");
     if put_list(
@@ -174,28 +196,15 @@ pub fn encode_response(head: &ResponseHead, opts: &ResponseOptions, out: &mut Ve
 /// `Content-Length`, `Connection: close` if `close`, and `reason` plus a
 /// newline as the body.
 pub fn encode_error(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
-    encode_error_head(status, reason, close, out);
-    out.extend_from_slice(reason.as_bytes());
-    out.push(b'\n');
+    encode_error_with(status, reason, b"", close, out);
 }
 
-/// [`encode_error`] (or, with `head_only`, [`encode_error_head`]) with
-/// `extra` header lines (each `Name: value\r\n`, e.g. `Retry-After`) added
-/// to the head.
-pub fn encode_error_with(
-    status: u16,
-    reason: &str,
-    close: bool,
-    extra: &[u8],
-    head_only: bool,
-    out: &mut Vec<u8>,
-) {
-    encode_error_head(status, reason, close, out);
-    append_fields(out, extra);
-    if !head_only {
-        out.extend_from_slice(reason.as_bytes());
-        out.push(b'\n');
-    }
+/// [`encode_error`] with `extra` (complete `Name: value\r\n` lines, e.g. a
+/// `WWW-Authenticate` challenge) in the head.
+pub fn encode_error_with(status: u16, reason: &str, extra: &[u8], close: bool, out: &mut Vec<u8>) {
+    encode_error_head_with(status, reason, extra, close, out);
+    out.extend_from_slice(reason.as_bytes());
+    out.push(b'\n');
 }
 
 /// Add `extra` header lines (each `Name: value\r\n`) to the head that `out`
@@ -212,6 +221,17 @@ pub fn append_fields(out: &mut Vec<u8>, extra: &[u8]) {
 /// The same response without its body, for a HEAD request (RFC 9110
 /// section 9.3.2): identical head, `Content-Length` of the body not sent.
 pub fn encode_error_head(status: u16, reason: &str, close: bool, out: &mut Vec<u8>) {
+    encode_error_head_with(status, reason, b"", close, out);
+}
+
+/// [`encode_error_head`] with `extra` header lines.
+pub fn encode_error_head_with(
+    status: u16,
+    reason: &str,
+    extra: &[u8],
+    close: bool,
+    out: &mut Vec<u8>,
+) {
     let phrase = match reason_phrase(status) {
         "" => reason,
         phrase => phrase,
@@ -225,10 +245,17 @@ pub fn encode_error_head(status: u16, reason: &str, close: bool, out: &mut Vec<u
     out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
     out.extend_from_slice(num.format(reason.len() + 1).as_bytes());
     out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(extra);
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
+}
+
+fn dropped(edit: &HeaderEdit<'_>, name: &[u8]) -> bool {
+    edit.drop
+        .iter()
+        .any(|d| d.as_bytes().eq_ignore_ascii_case(name))
 }
 
 fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {

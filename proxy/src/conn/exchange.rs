@@ -17,10 +17,11 @@ use crate::snapshot::Snapshot;
 use crate::upstream::{connect::connect, UpstreamConn};
 use bytes::Buf;
 use monoio::time::Instant;
+use ringgate_core::auth::Granted;
 use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
 use ringgate_core::http1::{
-    append_fields, encode_request, encode_response, BodyKind, Forwarded, HeadReader, Limits,
-    RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
+    append_fields, encode_request, encode_request_edited, encode_response, BodyKind, Forwarded,
+    HeadReader, Limits, RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
 };
 use ringgate_core::policy::{Attempt, FailureKind, Nanos, RoutePolicies, Stop};
 use ringgate_core::router::{strip_prefix, HeaderLookup};
@@ -98,6 +99,10 @@ pub async fn handle(
     let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
+    let auth = match crate::auth::check(shard, client, &head, route_index, route).await {
+        Ok(granted) => granted,
+        Err(next) => return next,
+    };
     let (Some(upstream), Some(balancer), Some(state), Some(policy)) = (
         cfg.upstreams.get(route.upstream),
         shard.balancers.get(route.upstream),
@@ -152,6 +157,7 @@ pub async fn handle(
         started,
         now,
         extra_headers: &admitted.headers,
+        auth,
     };
     forward(shard, client, &request).await
 }
@@ -175,6 +181,8 @@ struct Request<'a> {
     now: Nanos,
     /// Header lines added to the response (rate-limit quota).
     extra_headers: &'a [u8],
+    /// Identity headers and edits from the route's authentication.
+    auth: Option<Granted<'a>>,
 }
 
 fn hash_key<'a>(
@@ -245,7 +253,10 @@ enum TryError {
 /// buffer is retried.
 async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> Next {
     let head = req.head;
-    let origin = head.origin_target();
+    let origin = match req.auth.as_ref().and_then(|a| a.target.as_deref()) {
+        Some(target) => Cow::Borrowed(target),
+        None => head.origin_target(),
+    };
     let path: Cow<'_, [u8]> = match (&req.route.path, req.route.strip_prefix) {
         (Some(PathMatch::Prefix(prefix)), true) => strip_prefix(&origin, prefix),
         _ => Cow::Borrowed(&origin),
@@ -259,7 +270,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         upgrade: head.is_upgrade(),
         strip_expect: true,
     };
-    encode_request(head, &fwd, &mut client.out);
+    match &req.auth {
+        Some(granted) => encode_request_edited(head, &fwd, &granted.edit(), &mut client.out),
+        None => encode_request(head, &fwd, &mut client.out),
+    }
     let mut body_left = match head.body() {
         BodyKind::Length(n) if n <= COALESCE && n <= client.buf.len() as u64 => {
             let n = n as usize;

@@ -5,7 +5,7 @@
 use super::{io, Client};
 use crate::shard::Shard;
 use monoio::net::TcpStream;
-use ringgate_core::http1::{encode_error, encode_error_with};
+use ringgate_core::http1::{encode_error, encode_error_head_with, encode_error_with};
 use ringgate_core::status::{Failure, Source};
 use std::time::Duration;
 use tracing::{info, warn};
@@ -43,16 +43,19 @@ pub async fn failure_with(
     shard
         .metrics
         .request(route, failure.status(), Duration::ZERO);
+    send(client, failure, answer, extra).await;
+}
+
+/// Write the answer to `failure` with `extra` header lines (complete
+/// `Name: value\r\n` lines), without logging or counting it.
+pub async fn send(client: &mut Client, failure: Failure, answer: Answer, extra: &[u8]) {
     client.out.clear();
     let (status, reason) = (failure.status(), failure.reason());
-    encode_error_with(
-        status,
-        reason,
-        answer.close,
-        extra,
-        answer.head_only,
-        &mut client.out,
-    );
+    if answer.head_only {
+        encode_error_head_with(status, reason, extra, answer.close, &mut client.out);
+    } else {
+        encode_error_with(status, reason, extra, answer.close, &mut client.out);
+    }
     let _ = io::write_vec(&mut client.stream, &mut client.out).await;
     client.out.clear();
 }

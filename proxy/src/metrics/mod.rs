@@ -79,6 +79,8 @@ pub struct ShardMetrics {
     upstream_connects: Vec<AtomicU64>,
     /// What the policies did on this shard.
     pub policy: PolicyMetrics,
+    /// Requests refused by the route's authentication, per route.
+    auth_rejections: Vec<AtomicU64>,
 }
 
 impl ShardMetrics {
@@ -96,6 +98,9 @@ impl ShardMetrics {
             pool_idle: (0..ups).map(|_| AtomicU64::new(0)).collect(),
             upstream_connects: (0..ups).map(|_| AtomicU64::new(0)).collect(),
             policy: PolicyMetrics::new(snapshot),
+            auth_rejections: (0..snapshot.config.routes.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
@@ -126,6 +131,13 @@ impl ShardMetrics {
     pub fn pool_idle(&self, upstream: usize, idle: usize) {
         if let Some(g) = self.pool_idle.get(upstream) {
             g.store(idle as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// The authentication of `route` refused a request.
+    pub fn auth_rejected(&self, route: usize) {
+        if let Some(c) = self.auth_rejections.get(route) {
+            bump(c, 1);
         }
     }
 
@@ -281,5 +293,28 @@ pub fn render(
     }
     let policies: Vec<&PolicyMetrics> = shards.iter().map(|s| &s.policy).collect();
     policy::render(&mut out, snapshot, &policies, health);
+    render_auth(&mut out, snapshot, shards);
     out
+}
+
+/// `ringgate_auth_rejections_total{route,auth}` for routes with authentication.
+fn render_auth(out: &mut String, snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) {
+    out.push_str("# HELP ringgate_auth_rejections_total Requests refused by a route's authentication (401, or the forward-auth service's answer), by route.\n");
+    out.push_str("# TYPE ringgate_auth_rejections_total counter\n");
+    for (i, route) in snapshot.config.routes.iter().enumerate() {
+        let Some(auth) = route.auth.as_deref() else {
+            continue;
+        };
+        let n: u64 = shards
+            .iter()
+            .filter_map(|s| s.auth_rejections.get(i))
+            .map(|a| a.load(Ordering::Relaxed))
+            .sum();
+        let _ = writeln!(
+            out,
+            "ringgate_auth_rejections_total{{route=\"{}\",auth=\"{}\"}} {n}",
+            label_value(&route.name),
+            auth.kind_name()
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! placeholder so checking can go on; the placeholders never escape because
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
+mod auth;
 mod policy;
 mod route;
 mod server;
@@ -23,11 +24,13 @@ use super::units::{parse_duration, parse_size};
 impl TryFrom<RawConfig> for Config {
     type Error = ConfigErrors;
 
-    fn try_from(raw: RawConfig) -> Result<Config, ConfigErrors> {
+    fn try_from(mut raw: RawConfig) -> Result<Config, ConfigErrors> {
         let mut errors = Errors::default();
         let server = server::server(raw.server, &mut errors);
         let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
-        let routes = route::routes(raw.routes, &upstreams, &mut errors);
+        let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
+        let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
+        auth::apply(&mut routes, auths, raw.base_dir.as_deref(), &mut errors);
         errors.into_result(Config {
             server,
             upstreams,

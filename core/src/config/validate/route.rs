@@ -173,6 +173,7 @@ fn route(index: usize, raw: RawRoute, upstreams: &[Upstream], errors: &mut Error
         rate_limit,
         concurrency,
         retry,
+        auth: None,
     }
 }
 

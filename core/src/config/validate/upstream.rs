@@ -132,7 +132,7 @@ fn target(path: &str, raw: RawTarget, errors: &mut Errors) -> Option<Target> {
 }
 
 /// `"ip:port"` as is; `"name:port"` through the system resolver, first address.
-fn resolve(text: &str) -> Result<SocketAddr, String> {
+pub(super) fn resolve(text: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
     }

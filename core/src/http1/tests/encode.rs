@@ -5,8 +5,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{read_request, read_response};
 use crate::http1::{
-    append_fields, encode_error, encode_error_with, encode_request, encode_response, Forwarded,
-    Limits, RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
+    append_fields, encode_error, encode_error_head_with, encode_error_with, encode_request,
+    encode_response, Forwarded, Limits, RequestHead, ResponseHead, ResponseOptions, Version,
+    CONTINUE,
 };
 
 fn request(input: &[u8]) -> RequestHead {
@@ -245,29 +246,19 @@ fn error_responses() {
 #[test]
 fn error_responses_with_extra_fields() {
     let mut out = Vec::new();
-    encode_error_with(
-        429,
-        "rate limited",
-        false,
-        b"Retry-After: 2\r\n",
-        false,
-        &mut out,
-    );
+    encode_error_with(429, "rate limited", b"Retry-After: 2\r\n", false, &mut out);
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n\
          Content-Length: 13\r\nRetry-After: 2\r\n\r\nrate limited\n"
     );
     let mut out = Vec::new();
-    encode_error_with(
-        429,
-        "rate limited",
-        true,
-        b"Retry-After: 2\r\n",
-        true,
-        &mut out,
-    );
-    assert!(out.ends_with(b"Connection: close\r\nRetry-After: 2\r\n\r\n"));
+    encode_error_head_with(429, "rate limited", b"Retry-After: 2\r\n", true, &mut out);
+    assert!(out.ends_with(b"Retry-After: 2\r\nConnection: close\r\n\r\n"));
+    // Fields appended to a complete head go before its blank line.
+    let mut head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n".to_vec();
+    append_fields(&mut head, b"X: y\r\n");
+    assert_eq!(head, b"HTTP/1.1 200 OK\r\nA: b\r\nX: y\r\n\r\n");
     // Appending to a head that is not complete changes nothing.
     let mut partial = b"HTTP/1.1 200 OK\r\n".to_vec();
     append_fields(&mut partial, b"X: y\r\n");

@@ -1,0 +1,224 @@
+//! JWKS URLs: fetched once at startup, then refreshed by one background
+//! thread per process.
+//!
+//! A fetch is a plain blocking HTTP/1.1 GET over `std::net` with a deadline
+//! ([`FETCH_TIMEOUT`]) and a size cap ([`MAX_JWKS_BYTES`]); the response is
+//! parsed with the gateway's own codec. A good key set (plus the route's
+//! `keys_file` keys) is stored into the route's `ArcSwap`, which every shard
+//! reads lock-free on its next request. A failed refresh keeps the old set
+//! and logs a warning. At startup a failed fetch stops the gateway, unless
+//! the route also has a `keys_file` to start with.
+
+use crate::drain::DrainFlag;
+use crate::error::ProxyError;
+use bytes::BytesMut;
+use ringgate_core::auth::body::Collector;
+use ringgate_core::auth::jwt::{JwksSource, JwtAuth, KeySet};
+use ringgate_core::auth::AuthKind;
+use ringgate_core::config::Config;
+use ringgate_core::http1::{HeadReader, Limits};
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::{debug, info, warn};
+
+/// Longest a fetch may take, connect to last byte.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest JWKS document accepted.
+pub const MAX_JWKS_BYTES: usize = 1 << 20;
+/// How often the refresh thread looks at the drain flag.
+const TICK: Duration = Duration::from_millis(50);
+
+const LIMITS: Limits = Limits {
+    max_header_bytes: 32 * 1024,
+    max_headers: 128,
+    max_uri_bytes: 32 * 1024,
+};
+
+/// One route's JWKS to keep fresh.
+struct Refresh {
+    route: String,
+    source: JwksSource,
+    jwt: JwtKeys,
+    due: Instant,
+    /// The last document fetched: an unchanged one is not published again
+    /// (a new set empties every shard's token cache).
+    last: Vec<u8>,
+}
+
+/// What the thread needs of a route's JWT settings (shared with the shards).
+struct JwtKeys {
+    keys: Arc<arc_swap::ArcSwap<KeySet>>,
+    file_keys: Arc<KeySet>,
+}
+
+impl JwtKeys {
+    fn of(jwt: &JwtAuth) -> JwtKeys {
+        JwtKeys {
+            keys: Arc::clone(&jwt.keys),
+            file_keys: Arc::clone(&jwt.file_keys),
+        }
+    }
+
+    fn publish(&self, fetched: &KeySet) -> usize {
+        let merged = self.file_keys.merged(fetched);
+        let count = merged.len();
+        self.keys.store(Arc::new(merged));
+        count
+    }
+}
+
+/// Fetch every route's JWKS now and start the refresh thread (if any route
+/// has a `jwks_url`), which stops when `flag` is raised.
+pub fn start(config: &Config, flag: DrainFlag) -> Result<(), ProxyError> {
+    let mut work = Vec::new();
+    for route in &config.routes {
+        let Some(AuthKind::Jwt(jwt)) = route.auth.as_deref().map(|a| &a.kind) else {
+            continue;
+        };
+        let Some(source) = &jwt.jwks else {
+            continue;
+        };
+        let keys = JwtKeys::of(jwt);
+        let mut last = Vec::new();
+        match fetch(source) {
+            Ok((set, body)) => {
+                let count = keys.publish(&set);
+                last = body;
+                info!(route = %route.name, url = %source.url, keys = count, "JWKS loaded");
+            }
+            Err(error) if !jwt.file_keys.is_empty() => {
+                warn!(route = %route.name, url = %source.url, %error, "JWKS fetch failed, starting with keys_file only");
+            }
+            Err(error) => {
+                return Err(ProxyError::Jwks {
+                    route: route.name.clone(),
+                    url: source.url.clone(),
+                    error,
+                })
+            }
+        }
+        work.push(Refresh {
+            route: route.name.clone(),
+            source: source.clone(),
+            jwt: keys,
+            due: Instant::now() + source.refresh,
+            last,
+        });
+    }
+    if work.is_empty() {
+        return Ok(());
+    }
+    std::thread::Builder::new()
+        .name("ringgate-jwks".into())
+        .spawn(move || refresh_loop(work, &flag))
+        .map(|_| ())
+        .map_err(|source| ProxyError::Spawn {
+            what: "JWKS refresh thread".into(),
+            source,
+        })
+}
+
+fn refresh_loop(mut work: Vec<Refresh>, flag: &DrainFlag) {
+    while !flag.is_raised() {
+        let now = Instant::now();
+        for item in work.iter_mut().filter(|w| w.due <= now) {
+            match fetch(&item.source) {
+                Ok((_, body)) if body == item.last => {
+                    debug!(route = %item.route, url = %item.source.url, "JWKS unchanged");
+                }
+                Ok((set, body)) => {
+                    let count = item.jwt.publish(&set);
+                    item.last = body;
+                    info!(route = %item.route, url = %item.source.url, keys = count, "JWKS refreshed");
+                }
+                Err(error) => {
+                    warn!(route = %item.route, url = %item.source.url, %error, "JWKS refresh failed, keeping the previous keys");
+                }
+            }
+            item.due = Instant::now() + item.source.refresh;
+        }
+        let next = work.iter().map(|w| w.due).min().unwrap_or(now + TICK);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()).min(TICK));
+    }
+}
+
+/// GET the JWKS at `source` and parse it; the set and the document.
+pub fn fetch(source: &JwksSource) -> Result<(KeySet, Vec<u8>), String> {
+    let deadline = Instant::now() + FETCH_TIMEOUT;
+    let body = get(&source.authority, &source.path, deadline)?;
+    let text = std::str::from_utf8(&body).map_err(|_| "the JWKS is not UTF-8".to_owned())?;
+    let set = KeySet::from_json(text).map_err(|problem| format!("the JWKS {problem}"))?;
+    Ok((set, body))
+}
+
+fn left(deadline: Instant) -> Result<Duration, String> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(format!("no answer within {FETCH_TIMEOUT:?}"))
+    } else {
+        Ok(left)
+    }
+}
+
+/// A blocking `GET path` to `authority` (`host:port`); the 200 body.
+fn get(authority: &str, path: &str, deadline: Instant) -> Result<Vec<u8>, String> {
+    let addrs: Vec<_> = authority
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
+        .collect();
+    let mut stream = None;
+    let mut last_error = format!("{authority} resolves to no address");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, left(deadline)?) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last_error = format!("cannot connect to {addr}: {e}"),
+        }
+    }
+    let mut stream = stream.ok_or(last_error)?;
+    let io = |e: std::io::Error| format!("{authority}: {e}");
+    stream
+        .set_write_timeout(Some(left(deadline)?))
+        .map_err(io)?;
+    let host = authority.strip_suffix(":80").unwrap_or(authority);
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: ringgate\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).map_err(io)?;
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut reader = HeadReader::default();
+    let mut chunk = [0u8; 16 * 1024];
+    let mut read_more = |stream: &mut TcpStream, buf: &mut BytesMut| -> Result<usize, String> {
+        stream.set_read_timeout(Some(left(deadline)?)).map_err(io)?;
+        let n = stream.read(&mut chunk).map_err(io)?;
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        Ok(n)
+    };
+    let resp = loop {
+        match reader.read_response(&mut buf, &LIMITS, false) {
+            Ok(Some(resp)) if resp.is_informational() => continue,
+            Ok(Some(resp)) => break resp,
+            Ok(None) => {}
+            Err(error) => return Err(format!("invalid response: {error}")),
+        }
+        if read_more(&mut stream, &mut buf)? == 0 {
+            return Err("connection closed before a response".into());
+        }
+    };
+    if resp.status() != 200 {
+        return Err(format!("answered {} instead of 200", resp.status()));
+    }
+    let mut body = Collector::new(resp.body(), MAX_JWKS_BYTES);
+    loop {
+        if body.feed(&mut buf).map_err(|e| e.to_string())? {
+            return Ok(body.into_body());
+        }
+        if read_more(&mut stream, &mut buf)? == 0 {
+            return body.finish_at_eof().map_err(|e| e.to_string());
+        }
+    }
+}
