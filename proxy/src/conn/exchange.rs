@@ -1,6 +1,7 @@
-//! One request's way through the gateway: route, pick a target, forward the
-//! head and stream the body upstream, read the response head, stream the
-//! response back, and give the upstream connection back to the pool.
+//! One request's way through the gateway: route, admit (limits), authenticate,
+//! pick a target, forward the head and stream the body upstream, retry a
+//! failed try where the route allows it, then hand the response to
+//! [`super::response`].
 //!
 //! A small body already in the buffer is sent in the same write as the head,
 //! and a small response body in the same write as the response head, so a
@@ -8,6 +9,7 @@
 
 use super::admit;
 use super::body::{self, PumpError, Source};
+use super::response::{read_response, respond, shard_idle_timeout, RespError};
 use super::target::{self, Outcome, UpstreamRef};
 use super::{io, reply, Client, Next};
 use crate::clock;
@@ -20,8 +22,8 @@ use monoio::time::Instant;
 use ringgate_core::auth::Granted;
 use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
 use ringgate_core::http1::{
-    append_fields, encode_request, encode_request_edited, encode_response, BodyKind, Forwarded,
-    HeadReader, Limits, RequestHead, ResponseHead, ResponseOptions, Version, CONTINUE,
+    encode_request, encode_request_edited, BodyKind, Forwarded, RequestHead, ResponseHead, Version,
+    CONTINUE,
 };
 use ringgate_core::policy::{Attempt, FailureKind, Nanos, RoutePolicies, Stop};
 use ringgate_core::router::{strip_prefix, HeaderLookup};
@@ -35,15 +37,7 @@ use tracing::{debug, warn};
 
 /// Bodies up to this size that are already buffered go out in the same
 /// write as their head.
-const COALESCE: u64 = 16 * 1024;
-
-/// Limits for upstream response heads (more generous than for clients:
-/// upstreams are trusted to be sane, but not to be small).
-const RESPONSE_LIMITS: Limits = Limits {
-    max_header_bytes: 64 * 1024,
-    max_headers: 256,
-    max_uri_bytes: 64 * 1024,
-};
+pub(super) const COALESCE: u64 = 16 * 1024;
 
 struct Lookup<'a>(&'a RequestHead);
 
@@ -163,26 +157,26 @@ pub async fn handle(
 }
 
 /// Everything `forward` needs to know about the request being served.
-struct Request<'a> {
-    head: &'a RequestHead,
-    route_index: usize,
-    route: &'a Route,
+pub(super) struct Request<'a> {
+    pub(super) head: &'a RequestHead,
+    pub(super) route_index: usize,
+    pub(super) route: &'a Route,
     /// The route's upstream: balancer and shared target state.
-    upstream: UpstreamRef<'a>,
+    pub(super) upstream: UpstreamRef<'a>,
     /// The route's upstream's config.
-    config: &'a Upstream,
+    pub(super) config: &'a Upstream,
     /// The route's retry policy and budget.
-    policy: &'a RoutePolicies,
+    pub(super) policy: &'a RoutePolicies,
     /// What consistent hashing hashes.
-    key: Option<&'a [u8]>,
-    max_body: Option<u64>,
-    started: Instant,
+    pub(super) key: Option<&'a [u8]>,
+    pub(super) max_body: Option<u64>,
+    pub(super) started: Instant,
     /// When it arrived, on the policies' clock.
-    now: Nanos,
+    pub(super) now: Nanos,
     /// Header lines added to the response (rate-limit quota).
-    extra_headers: &'a [u8],
+    pub(super) extra_headers: &'a [u8],
     /// Identity headers and edits from the route's authentication.
-    auth: Option<Granted<'a>>,
+    pub(super) auth: Option<Granted<'a>>,
 }
 
 fn hash_key<'a>(
@@ -221,21 +215,6 @@ enum BodyLeft {
     None,
     Length(u64),
     Chunked,
-}
-
-/// Why reading the response head failed.
-#[derive(Debug)]
-enum RespError {
-    /// The connection closed or reset before a single response byte.
-    ClosedEarly,
-    /// It closed or reset partway through the head.
-    Reset,
-    /// The head is not valid HTTP/1.
-    Bad,
-    /// No complete head within `response_timeout`.
-    Timeout,
-    /// Relaying a 1xx to the client failed.
-    ClientGone,
 }
 
 /// How one try on one target failed.
@@ -569,195 +548,9 @@ async fn send_body(
     Err(Next::Close)
 }
 
-fn shard_idle_timeout(shard: &Shard) -> Duration {
-    shard.snapshot().config.server.idle_timeout
-}
-
-async fn read_head_once(
-    up: &mut UpstreamConn,
-    was_head: bool,
-    deadline: Instant,
-    received: &mut bool,
-) -> Result<ResponseHead, RespError> {
-    let mut reader = HeadReader::default();
-    loop {
-        if !up.buf.is_empty() {
-            match reader.read_response(&mut up.buf, &RESPONSE_LIMITS, was_head) {
-                Ok(Some(head)) => return Ok(head),
-                Ok(None) => {}
-                Err(error) => {
-                    debug!(%error, "invalid upstream response head");
-                    return Err(RespError::Bad);
-                }
-            }
-        }
-        match monoio::time::timeout_at(deadline, io::read_into(&mut up.stream, &mut up.buf)).await {
-            Err(_) => return Err(RespError::Timeout),
-            Ok(Ok(0)) | Ok(Err(_)) if !*received => return Err(RespError::ClosedEarly),
-            Ok(Ok(0)) | Ok(Err(_)) => return Err(RespError::Reset),
-            Ok(Ok(_)) => *received = true,
-        }
-    }
-}
-
-async fn read_response(
-    up: &mut UpstreamConn,
-    was_head: bool,
-    timeout: Duration,
-    client: &mut Client,
-    forward_1xx: bool,
-) -> Result<ResponseHead, RespError> {
-    let deadline = Instant::now() + timeout;
-    let mut received = !up.buf.is_empty();
-    loop {
-        let head = read_head_once(up, was_head, deadline, &mut received).await?;
-        if !head.is_informational() {
-            return Ok(head);
-        }
-        if forward_1xx {
-            client.out.clear();
-            let opts = ResponseOptions {
-                keep_alive: true,
-                client_version: Version::Http11,
-                dechunk: false,
-                upgrade: false,
-            };
-            encode_response(&head, &opts, &mut client.out);
-            if io::write_vec(&mut client.stream, &mut client.out)
-                .await
-                .is_err()
-            {
-                return Err(RespError::ClientGone);
-            }
-        }
-    }
-}
-
-async fn respond(
-    shard: &Rc<Shard>,
-    client: &mut Client,
-    req: &Request<'_>,
-    mut up: UpstreamConn,
-    resp: ResponseHead,
-) -> Next {
-    let head = req.head;
-    let status = resp.status();
-    let version = head.version();
-    if resp.is_switching_protocols() {
-        if !head.is_upgrade() {
-            return refuse(
-                shard,
-                client,
-                head,
-                Some(req.route_index),
-                Failure::UpstreamBadResponse,
-            )
-            .await;
-        }
-        let opts = ResponseOptions {
-            keep_alive: true,
-            client_version: version,
-            dechunk: false,
-            upgrade: true,
-        };
-        encode_response(&resp, &opts, &mut client.out);
-        if io::write_vec(&mut client.stream, &mut client.out)
-            .await
-            .is_err()
-        {
-            return Next::Close;
-        }
-        shard
-            .metrics
-            .request(Some(req.route_index), status, req.started.elapsed());
-        return Next::Upgrade(up);
-    }
-    let framing = resp.body();
-    let dechunk = version == Version::Http10 && framing == BodyKind::Chunked;
-    let keep_alive = head.keep_alive()
-        && !shard.drain.is_draining()
-        && framing != BodyKind::CloseDelimited
-        && !dechunk;
-    let opts = ResponseOptions {
-        keep_alive,
-        client_version: version,
-        dechunk,
-        upgrade: false,
-    };
-    encode_response(&resp, &opts, &mut client.out);
-    append_fields(&mut client.out, req.extra_headers);
-    // response_timeout bounds the wait for the head; once the body flows,
-    // a stall is bounded by the server's idle_timeout, as on the client side.
-    let read_timeout = shard_idle_timeout(shard);
-    let result: Result<(), PumpError> = match framing {
-        BodyKind::Empty => io::write_vec(&mut client.stream, &mut client.out)
-            .await
-            .map_err(PumpError::Sink),
-        BodyKind::Length(n) if n <= COALESCE && n <= up.buf.len() as u64 => {
-            let n = n as usize;
-            client
-                .out
-                .extend_from_slice(up.buf.get(..n).unwrap_or_default());
-            up.buf.advance(n);
-            io::write_vec(&mut client.stream, &mut client.out)
-                .await
-                .map_err(PumpError::Sink)
-        }
-        other => {
-            let sent = io::write_vec(&mut client.stream, &mut client.out)
-                .await
-                .map_err(PumpError::Sink);
-            match sent {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let mut src = Source {
-                        stream: &mut up.stream,
-                        buf: &mut up.buf,
-                        read_timeout,
-                    };
-                    let dst = &mut client.stream;
-                    // Boxed for the same reason as the request body pump.
-                    Box::pin(async move {
-                        match other {
-                            BodyKind::Length(n) => body::length(&mut src, dst, n).await,
-                            BodyKind::Chunked => body::chunked(&mut src, dst, dechunk, None)
-                                .await
-                                .map(|_| ()),
-                            _ => body::until_eof(&mut src, dst).await.map(|_| ()),
-                        }
-                    })
-                    .await
-                }
-            }
-        }
-    };
-    client.out.clear();
-    shard
-        .metrics
-        .request(Some(req.route_index), status, req.started.elapsed());
-    match result {
-        Ok(()) => {
-            if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {
-                let ui = req.route.upstream;
-                shard.pools.put(up, req.config.pool_max_idle);
-                shard.metrics.pool_idle(ui, shard.pools.idle_count(ui));
-            }
-            if keep_alive {
-                Next::KeepAlive
-            } else {
-                Next::Close
-            }
-        }
-        Err(error) => {
-            warn!(upstream = %req.upstream.name, status, error = ?error, "response body relay failed");
-            Next::Close
-        }
-    }
-}
-
 /// Answer a failure before the response started; keep the connection only
 /// when nothing of the request is left unread and the client is not at fault.
-async fn refuse(
+pub(super) async fn refuse(
     shard: &Rc<Shard>,
     client: &mut Client,
     head: &RequestHead,
@@ -768,7 +561,7 @@ async fn refuse(
 }
 
 /// [`refuse`] with `extra` header lines in the answer.
-async fn refuse_with(
+pub(super) async fn refuse_with(
     shard: &Rc<Shard>,
     client: &mut Client,
     head: &RequestHead,

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod head;
 pub mod io;
 pub mod reply;
+pub mod response;
 pub mod target;
 pub mod tunnel;
 
