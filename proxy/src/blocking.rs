@@ -1,11 +1,13 @@
-//! Reading request heads from blocking std sockets, for the control-plane
-//! servers that run on plain threads (the admin listener, the demo's sample
-//! services). Same codec as the data path; only the I/O differs.
+//! HTTP/1 on blocking std sockets, for the control plane on plain threads:
+//! reading request heads for the servers (the admin listener, the demo's
+//! sample services) and one small GET client (health checks, JWKS fetches).
+//! Same codec as the data path; only the I/O differs.
 
 use bytes::BytesMut;
-use ringgate_core::http1::{HeadReader, Limits, ParseError, RequestHead};
-use std::io::Read;
-use std::net::TcpStream;
+use ringgate_core::http1::{HeadReader, Limits, ParseError, RequestHead, ResponseHead};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
 /// What reading a head from a blocking socket gave.
 #[derive(Debug)]
@@ -38,4 +40,97 @@ pub fn read_head(
         }
         buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
+}
+
+/// Limits for response heads read by the control-plane clients.
+const RESPONSE_LIMITS: Limits = Limits {
+    max_header_bytes: 16 * 1024,
+    max_headers: 128,
+    max_uri_bytes: 8 * 1024,
+};
+
+/// A response head from [`get`], with the connection and the bytes of the
+/// body already read.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The final (non-1xx) response head.
+    pub head: ResponseHead,
+    /// The connection, for reading the rest of the body.
+    pub stream: TcpStream,
+    /// Body bytes read with the head.
+    pub buf: BytesMut,
+}
+
+/// A blocking HTTP/1.1 `GET path` (`Connection: close`) for the control
+/// plane (health checks, JWKS fetches): connect to the first of `addrs`
+/// that answers, send the request with `Host: host` and `extra` header
+/// lines, and read the response head (skipping 1xx), all by `deadline`.
+pub fn get(
+    addrs: &[SocketAddr],
+    host: &str,
+    path: &str,
+    extra: &str,
+    deadline: Instant,
+) -> io::Result<Fetched> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    let mut connected = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, left(deadline)?) {
+            Ok(s) => {
+                connected = Some(s);
+                break;
+            }
+            Err(e) => last = io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}")),
+        }
+    }
+    let mut stream = connected.ok_or(last)?;
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(left(deadline)?))?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ringgate\r\n{extra}Connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut reader = HeadReader::default();
+    loop {
+        match reader.read_response(&mut buf, &RESPONSE_LIMITS, false) {
+            Ok(Some(head)) if head.is_informational() => reader = HeadReader::default(),
+            Ok(Some(head)) => return Ok(Fetched { head, stream, buf }),
+            Ok(None) => {
+                if read_more(&mut stream, &mut buf, deadline)? == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed before a response",
+                    ));
+                }
+            }
+            Err(error) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("invalid response: {error}"),
+                ))
+            }
+        }
+    }
+}
+
+/// Read more of a [`get`] response into `buf` by `deadline`; 0 at EOF.
+pub fn read_more(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    deadline: Instant,
+) -> io::Result<usize> {
+    stream.set_read_timeout(Some(left(deadline)?))?;
+    let mut chunk = [0u8; 16 * 1024];
+    let n = stream.read(&mut chunk)?;
+    buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    Ok(n)
+}
+
+/// Time left before `deadline`, or a timeout error.
+fn left(deadline: Instant) -> io::Result<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "timed out"))
 }

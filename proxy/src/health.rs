@@ -15,21 +15,12 @@ use crate::drain::DrainFlag;
 use crate::error::ProxyError;
 use crate::metrics::policy::HealthStats;
 use crate::snapshot::Snapshot;
-use bytes::BytesMut;
 use ringgate_core::config::HealthCheck;
-use ringgate_core::http1::{HeadReader, Limits};
 use ringgate_core::policy::{is_healthy_status, HealthChange};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{debug, info, warn};
-
-const LIMITS: Limits = Limits {
-    max_header_bytes: 16 * 1024,
-    max_headers: 128,
-    max_uri_bytes: 8 * 1024,
-};
 
 /// The longest the thread sleeps before looking at the drain flag again.
 const TICK: Duration = Duration::from_millis(50);
@@ -119,43 +110,7 @@ fn run(snapshot: &Snapshot, mut checks: Vec<Check>, stats: &HealthStats, stop: &
 /// One check: the response status, or why there was none.
 fn check(addr: SocketAddr, hc: &HealthCheck) -> std::io::Result<u16> {
     let deadline = Instant::now() + hc.timeout;
-    let left = || {
-        deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"))
-    };
-    let mut stream = TcpStream::connect_timeout(&addr, left()?)?;
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(left()?))?;
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: ringgate-health-check\r\nConnection: close\r\n\r\n",
-        hc.path
-    );
-    stream.write_all(request.as_bytes())?;
-    let mut buf = BytesMut::with_capacity(1024);
-    let mut reader = HeadReader::default();
-    let mut chunk = [0u8; 2048];
-    loop {
-        match reader.read_response(&mut buf, &LIMITS, false) {
-            Ok(Some(head)) if head.is_informational() => {
-                reader = HeadReader::default();
-                continue;
-            }
-            Ok(Some(head)) => return Ok(head.status()),
-            Ok(None) => {}
-            Err(error) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    error.to_string(),
-                ))
-            }
-        }
-        stream.set_read_timeout(Some(left()?))?;
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
+    let host = addr.to_string();
+    let fetched = crate::blocking::get(&[addr], &host, &hc.path, "", deadline)?;
+    Ok(fetched.head.status())
 }

@@ -9,16 +9,14 @@
 //! and logs a warning. At startup a failed fetch stops the gateway, unless
 //! the route also has a `keys_file` to start with.
 
+use crate::blocking;
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
-use bytes::BytesMut;
 use ringgate_core::auth::body::Collector;
 use ringgate_core::auth::jwt::{JwksSource, JwtAuth, KeySet};
 use ringgate_core::auth::AuthKind;
 use ringgate_core::config::Config;
-use ringgate_core::http1::{HeadReader, Limits};
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{debug, info, warn};
@@ -29,12 +27,6 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_JWKS_BYTES: usize = 1 << 20;
 /// How often the refresh thread looks at the drain flag.
 const TICK: Duration = Duration::from_millis(50);
-
-const LIMITS: Limits = Limits {
-    max_header_bytes: 32 * 1024,
-    max_headers: 128,
-    max_uri_bytes: 32 * 1024,
-};
 
 /// One route's JWKS to keep fresh.
 struct Refresh {
@@ -153,71 +145,31 @@ pub fn fetch(source: &JwksSource) -> Result<(KeySet, Vec<u8>), String> {
     Ok((set, body))
 }
 
-fn left(deadline: Instant) -> Result<Duration, String> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        Err(format!("no answer within {FETCH_TIMEOUT:?}"))
-    } else {
-        Ok(left)
-    }
-}
-
 /// A blocking `GET path` to `authority` (`host:port`); the 200 body.
 fn get(authority: &str, path: &str, deadline: Instant) -> Result<Vec<u8>, String> {
     let addrs: Vec<_> = authority
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
         .collect();
-    let mut stream = None;
-    let mut last_error = format!("{authority} resolves to no address");
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, left(deadline)?) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_error = format!("cannot connect to {addr}: {e}"),
-        }
-    }
-    let mut stream = stream.ok_or(last_error)?;
-    let io = |e: std::io::Error| format!("{authority}: {e}");
-    stream
-        .set_write_timeout(Some(left(deadline)?))
-        .map_err(io)?;
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::TimedOut => format!("no answer within {FETCH_TIMEOUT:?}"),
+        _ => format!("{authority}: {e}"),
+    };
     let host = authority.strip_suffix(":80").unwrap_or(authority);
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: ringgate\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).map_err(io)?;
-    let mut buf = BytesMut::with_capacity(16 * 1024);
-    let mut reader = HeadReader::default();
-    let mut chunk = [0u8; 16 * 1024];
-    let mut read_more = |stream: &mut TcpStream, buf: &mut BytesMut| -> Result<usize, String> {
-        stream.set_read_timeout(Some(left(deadline)?)).map_err(io)?;
-        let n = stream.read(&mut chunk).map_err(io)?;
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        Ok(n)
-    };
-    let resp = loop {
-        match reader.read_response(&mut buf, &LIMITS, false) {
-            Ok(Some(resp)) if resp.is_informational() => continue,
-            Ok(Some(resp)) => break resp,
-            Ok(None) => {}
-            Err(error) => return Err(format!("invalid response: {error}")),
-        }
-        if read_more(&mut stream, &mut buf)? == 0 {
-            return Err("connection closed before a response".into());
-        }
-    };
-    if resp.status() != 200 {
-        return Err(format!("answered {} instead of 200", resp.status()));
+    let blocking::Fetched {
+        head,
+        mut stream,
+        mut buf,
+    } = blocking::get(&addrs, host, path, "Accept: application/json\r\n", deadline).map_err(io)?;
+    if head.status() != 200 {
+        return Err(format!("answered {} instead of 200", head.status()));
     }
-    let mut body = Collector::new(resp.body(), MAX_JWKS_BYTES);
+    let mut body = Collector::new(head.body(), MAX_JWKS_BYTES);
     loop {
         if body.feed(&mut buf).map_err(|e| e.to_string())? {
             return Ok(body.into_body());
         }
-        if read_more(&mut stream, &mut buf)? == 0 {
+        if blocking::read_more(&mut stream, &mut buf, deadline).map_err(io)? == 0 {
             return body.finish_at_eof().map_err(|e| e.to_string());
         }
     }
