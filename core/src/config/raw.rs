@@ -65,6 +65,7 @@ pub(crate) struct RawServer {
     pub listen: Option<OneOrMany>,
     pub shards: Option<IntOrString>,
     pub admin: Option<String>,
+    pub admin_token_file: Option<String>,
     pub driver: Option<RawDriver>,
     pub uring: Option<RawUring>,
     pub header_timeout: Option<String>,

@@ -8,6 +8,7 @@
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
 mod auth;
+mod files;
 mod policy;
 mod route;
 mod server;
@@ -16,17 +17,30 @@ mod upstream;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::error::{ConfigErrors, Errors};
 use super::model::Config;
 use super::raw::{IntOrString, RawConfig};
 use super::units::{parse_duration, parse_size};
+use crate::auth::api_key::KeyStore;
 
 impl TryFrom<RawConfig> for Config {
     type Error = ConfigErrors;
 
     fn try_from(mut raw: RawConfig) -> Result<Config, ConfigErrors> {
         let mut errors = Errors::default();
-        let server = server::server(raw.server, &mut errors);
+        let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
+        let mut server = server::server(raw.server, &mut errors);
+        server.admin_tokens = token_file.and_then(|name| {
+            files::load_text(
+                raw.base_dir.as_deref(),
+                &mut errors,
+                "server.admin_token_file",
+                &name,
+                |text| KeyStore::parse(text).map(Arc::new),
+            )
+        });
         let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
         let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
