@@ -9,6 +9,7 @@
 //! these to sockets; nothing here touches one, so all of it is unit-testable.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod auth;
 pub mod balance;
 pub mod config;
