@@ -26,8 +26,8 @@ use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
-    BalanceKind, Config, Driver, HashKey, HostMatch, Limits, PathMatch, Route, Server, Shards,
-    Target, Upstream, Uring,
+    AccessLog, BalanceKind, Config, Driver, HashKey, HostMatch, Limits, LogFormat, LogPath,
+    PathMatch, Route, Server, Shards, Target, Upstream, Uring,
 };
 pub use policy::{
     CircuitBreaker, Concurrency, FailureRatio, HealthCheck, Outlier, Rate, RateLimit, RateLimitKey,

@@ -59,6 +59,8 @@ pub struct Server {
     /// Bearer tokens accepted on the admin API (`/admin/...`), stored as
     /// SHA-256 digests with the operator's name; the API is open when absent.
     pub admin_tokens: Option<Arc<KeyStore>>,
+    /// `[server.access_log]`: one line per request; none when absent.
+    pub access_log: Option<AccessLog>,
     /// Which monoio driver the shards run.
     pub driver: Driver,
     /// io_uring setup flags (ignored by the legacy driver).
@@ -79,6 +81,40 @@ pub struct Server {
     pub rate_limit: Option<RateLimit>,
     /// Slots of the table that holds every keyed rate limit's keys.
     pub rate_limit_table_size: usize,
+}
+
+/// `[server.access_log]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLog {
+    /// Where lines go.
+    pub path: LogPath,
+    /// How a line looks.
+    pub format: LogFormat,
+    /// Fraction of requests answered below 400 that are logged (0..=1];
+    /// 4xx and 5xx answers are always logged.
+    pub sample: f64,
+    /// A shard hands its buffered lines to the writer at least this often.
+    pub flush_interval: Duration,
+    /// ... and whenever its buffer holds this many bytes.
+    pub buffer_bytes: usize,
+}
+
+/// Where access log lines go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogPath {
+    /// Standard output.
+    Stdout,
+    /// This file, appended to, reopened on SIGUSR1.
+    File(std::path::PathBuf),
+}
+
+/// Access log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// nginx's "combined".
+    Combined,
 }
 
 /// Number of shards.

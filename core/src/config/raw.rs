@@ -66,6 +66,7 @@ pub(crate) struct RawServer {
     pub shards: Option<IntOrString>,
     pub admin: Option<String>,
     pub admin_token_file: Option<String>,
+    pub access_log: Option<RawAccessLog>,
     pub driver: Option<RawDriver>,
     pub uring: Option<RawUring>,
     pub header_timeout: Option<String>,
@@ -78,6 +79,23 @@ pub(crate) struct RawServer {
     pub max_connections: Option<i64>,
     pub rate_limit: Option<RawRateLimit>,
     pub rate_limit_table_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAccessLog {
+    pub path: Option<String>,
+    pub format: Option<RawLogFormat>,
+    pub sample: Option<f64>,
+    pub flush_interval: Option<String>,
+    pub buffer: Option<IntOrString>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawLogFormat {
+    Json,
+    Combined,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

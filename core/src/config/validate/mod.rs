@@ -7,6 +7,7 @@
 //! placeholder so checking can go on; the placeholders never escape because
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
+mod access_log;
 mod auth;
 mod files;
 mod policy;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use super::error::{ConfigErrors, Errors};
-use super::model::Config;
+use super::model::{Config, LogPath};
 use super::raw::{IntOrString, RawConfig};
 use super::units::{parse_duration, parse_size};
 use crate::auth::api_key::KeyStore;
@@ -32,6 +33,12 @@ impl TryFrom<RawConfig> for Config {
         let mut errors = Errors::default();
         let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
         let mut server = server::server(raw.server, &mut errors);
+        if let Some(log) = &mut server.access_log {
+            if let LogPath::File(file) = &log.path {
+                let name = file.to_string_lossy().into_owned();
+                log.path = LogPath::File(files::resolve(raw.base_dir.as_deref(), &name));
+            }
+        }
         server.admin_tokens = token_file.and_then(|name| {
             files::load_text(
                 raw.base_dir.as_deref(),

@@ -93,6 +93,9 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         shards,
         admin,
         admin_tokens: None,
+        access_log: raw
+            .access_log
+            .map(|raw| super::access_log::access_log(raw, errors)),
         driver,
         uring: uring(raw.uring, errors),
         header_timeout: duration(
@@ -234,6 +237,7 @@ fn placeholder() -> Server {
         shards: Shards::Auto,
         admin: None,
         admin_tokens: None,
+        access_log: None,
         driver: Driver::IoUring,
         uring: uring(None, &mut Errors::default()),
         header_timeout: d::HEADER_TIMEOUT,
