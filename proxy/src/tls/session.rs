@@ -28,6 +28,10 @@ pub enum HandshakeError {
     /// The socket failed.
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// The peer closed the connection without sending a byte (a TCP probe,
+    /// not a TLS client).
+    #[error("peer closed the connection before the handshake began")]
+    Closed,
     /// The peer closed the connection before the handshake ended.
     #[error("peer closed the connection during the handshake")]
     Eof,

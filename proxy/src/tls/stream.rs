@@ -42,13 +42,21 @@ impl TlsStream {
             rx: Incoming::new(),
             tx: Outgoing::new(),
         };
+        let mut received = false;
         while s.session.is_handshaking() {
             if s.session.wants_write() {
                 s.flush().await?;
                 continue;
             }
-            if s.rx.drained() && s.rx.fill(&mut s.tcp).await? == 0 {
-                return Err(HandshakeError::Eof);
+            if s.rx.drained() {
+                if s.rx.fill(&mut s.tcp).await? == 0 {
+                    return Err(if received {
+                        HandshakeError::Eof
+                    } else {
+                        HandshakeError::Closed
+                    });
+                }
+                received = true;
             }
             match s.rx.feed(&mut s.session) {
                 Ok(_) => {}
