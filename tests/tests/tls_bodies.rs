@@ -79,9 +79,17 @@ fn curl_https(c: &Chain, path: &str, extra: &[&str]) -> Finished {
     let resolve = format!("gw.test:{}:127.0.0.1", c.addr.port());
     let url = format!("https://gw.test:{}{path}", c.addr.port());
     let mut cmd = std::process::Command::new("curl");
-    cmd.args(["-sS", "--max-time", "60", "--cacert", &c.ca, "--resolve", &resolve])
-        .args(extra)
-        .arg(&url);
+    cmd.args([
+        "-sS",
+        "--max-time",
+        "60",
+        "--cacert",
+        &c.ca,
+        "--resolve",
+        &resolve,
+    ])
+    .args(extra)
+    .arg(&url);
     process::run(&mut cmd, Duration::from_secs(90))
 }
 
@@ -131,7 +139,9 @@ fn uploads_and_downloads_byte_exact_through_tls_both_legs() {
     let out = curl_https(&c, "/chunked", &["-o", &down_s, "-D", "-"]);
     out.assert_success("chunked download");
     assert!(
-        out.stdout_text().to_ascii_lowercase().contains("transfer-encoding: chunked"),
+        out.stdout_text()
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
         "{}",
         out.stdout_text()
     );
