@@ -5,6 +5,8 @@
 //! its snapshot only between requests, so a live connection finishes on the
 //! snapshot it started with.
 
+use crate::tls::client::Connector;
+use crate::tls::TlsError;
 use ringgate_core::config::Config;
 use ringgate_core::policy::Policies;
 use ringgate_core::router::Router;
@@ -24,6 +26,9 @@ pub struct Snapshot {
     pub version: u64,
     /// When this snapshot was built (wall clock, for the admin API).
     pub loaded_at: SystemTime,
+    /// TLS connectors per upstream, indexed like `config.upstreams`
+    /// (`None`: plain TCP); filled by [`Snapshot::with_tls`].
+    pub upstream_tls: Vec<Option<Connector>>,
 }
 
 impl Snapshot {
@@ -37,6 +42,26 @@ impl Snapshot {
             policies,
             version: 1,
             loaded_at: SystemTime::now(),
+            upstream_tls: Vec::new(),
         }
+    }
+
+    /// Build the snapshot and its upstream TLS connectors (reading CA and
+    /// client certificate files).
+    pub fn with_tls(config: Config) -> Result<Snapshot, TlsError> {
+        let upstream_tls = config
+            .upstreams
+            .iter()
+            .map(|u| {
+                u.tls
+                    .as_ref()
+                    .map(crate::tls::client::connector)
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Snapshot {
+            upstream_tls,
+            ..Snapshot::new(config)
+        })
     }
 }

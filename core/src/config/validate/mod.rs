@@ -13,6 +13,7 @@ mod files;
 mod policy;
 mod route;
 mod server;
+mod tls;
 mod upstream;
 
 use std::net::SocketAddr;
@@ -31,27 +32,32 @@ impl TryFrom<RawConfig> for Config {
 
     fn try_from(mut raw: RawConfig) -> Result<Config, ConfigErrors> {
         let mut errors = Errors::default();
+        let base = raw.base_dir.clone();
         let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
+        let listen_tls = tls::take_server(raw.server.as_mut());
+        let upstream_tls = tls::take_upstreams(raw.upstreams.0.iter_mut().map(|(_, u)| u));
         let mut server = server::server(raw.server, &mut errors);
+        tls::apply_server(&mut server, listen_tls, base.as_deref(), &mut errors);
         if let Some(log) = &mut server.access_log {
             if let LogPath::File(file) = &log.path {
                 let name = file.to_string_lossy().into_owned();
-                log.path = LogPath::File(files::resolve(raw.base_dir.as_deref(), &name));
+                log.path = LogPath::File(files::resolve(base.as_deref(), &name));
             }
         }
         server.admin_tokens = token_file.and_then(|name| {
             files::load_text(
-                raw.base_dir.as_deref(),
+                base.as_deref(),
                 &mut errors,
                 "server.admin_token_file",
                 &name,
                 |text| KeyStore::parse(text).map(Arc::new),
             )
         });
-        let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
+        let mut upstreams = upstream::upstreams(raw.upstreams, &mut errors);
+        tls::apply_upstreams(&mut upstreams, upstream_tls, base.as_deref(), &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
         let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
-        auth::apply(&mut routes, auths, raw.base_dir.as_deref(), &mut errors);
+        auth::apply(&mut routes, auths, base.as_deref(), &mut errors);
         errors.into_result(Config {
             server,
             upstreams,
