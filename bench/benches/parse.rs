@@ -98,6 +98,7 @@ fn bench_encode(c: &mut Criterion) {
             host_rewrite: None,
             upgrade: false,
             strip_expect: false,
+            request_id: None,
         };
         let mut out = Vec::with_capacity(4096);
         group.throughput(Throughput::Bytes(input.len() as u64));

@@ -32,6 +32,13 @@ pub enum ProxyError {
         flags: String,
         error: std::io::Error,
     },
+    /// The access log file cannot be opened for appending.
+    #[error("server.access_log.path: cannot open {}: {source}", path.display())]
+    AccessLog {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A thread could not be spawned.
     #[error("cannot spawn {what}: {source}")]
     Spawn {

@@ -11,6 +11,7 @@
 //! the process [`clock`]. [`demo`] runs the whole thing in front of built-in
 //! services.
 
+pub mod access_log;
 pub mod admin;
 pub mod auth;
 pub mod blocking;

@@ -72,6 +72,17 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         None => None,
     };
 
+    let access_log = match &snapshot.config.server.access_log {
+        Some(cfg) => {
+            let writer = crate::access_log::writer::start(cfg)?;
+            // SIGUSR1: reopen the log file (after logrotate moved it).
+            signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&writer.reopen))
+                .map_err(ProxyError::Signals)?;
+            Some(writer)
+        }
+        None => None,
+    };
+
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ProxyError>>(shards);
     let mut handles: Vec<JoinHandle<()>> = Vec::with_capacity(shards);
     for (index, (shard_listeners, metrics)) in listeners.into_iter().zip(metrics.iter()).enumerate()
@@ -82,6 +93,13 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         let flag = flag.clone();
         let ready_tx = ready_tx.clone();
         let uring = uring.clone();
+        let log = snapshot
+            .config
+            .server
+            .access_log
+            .as_ref()
+            .zip(access_log.as_ref())
+            .map(|(cfg, w)| crate::access_log::ShardLog::new(cfg, w.tx.clone()));
         let handle = std::thread::Builder::new()
             .name(format!("ringgate-shard-{index}"))
             .spawn(move || {
@@ -95,7 +113,8 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
                         let _ = ready_tx.send(result);
                     },
                     move || {
-                        let shard = Rc::new(Shard::new(index, snapshot, metrics));
+                        let shard =
+                            Rc::new(Shard::new(index, snapshot, metrics).with_access_log(log));
                         shard::run(shard, shard_listeners, flag)
                     },
                 );
@@ -156,6 +175,10 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         }
     }
     info!("all shards stopped");
+    if let Some(writer) = access_log {
+        // Every shard flushed its buffer before it stopped.
+        writer.stop();
+    }
     Ok(if failed {
         ExitCode::FAILURE
     } else {

@@ -40,6 +40,8 @@ pub struct Shard {
     pub drain: Rc<Drain>,
     /// Authentication caches and auth-service connections.
     pub auth: crate::auth::ShardAuth,
+    /// This shard's access log buffer; none when the log is off.
+    pub access_log: Option<crate::access_log::ShardLog>,
     open: Cell<usize>,
     rng: Cell<u64>,
 }
@@ -64,9 +66,16 @@ impl Shard {
             metrics,
             drain: Rc::new(Drain::default()),
             auth,
+            access_log: None,
             open: Cell::new(0),
             rng: Cell::new(seed ^ crate::clock::random_seed()),
         }
+    }
+
+    /// Log requests to `log` (set before the shard runs).
+    pub fn with_access_log(mut self, log: Option<crate::access_log::ShardLog>) -> Shard {
+        self.access_log = log;
+        self
     }
 
     /// The snapshot new requests are served from.
@@ -105,6 +114,9 @@ impl Shard {
 /// to finish (at most `drain_timeout`).
 pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
     monoio::spawn(Rc::clone(&shard.drain).watch(flag));
+    if shard.access_log.is_some() {
+        monoio::spawn(flush_access_log(Rc::clone(&shard)));
+    }
     for (std_listener, tls) in listeners {
         let addr = std_listener.local_addr().ok();
         match TcpListener::from_std(std_listener) {
@@ -134,6 +146,23 @@ pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
         );
     } else {
         info!(shard = shard.index, "drained");
+    }
+    if let Some(log) = &shard.access_log {
+        log.flush();
+    }
+}
+
+/// Hand the shard's buffered access log lines to the writer every
+/// `flush_interval`, so a quiet shard's lines do not wait for a full buffer.
+async fn flush_access_log(shard: Rc<Shard>) {
+    let Some(every) = shard.access_log.as_ref().map(|l| l.flush_interval()) else {
+        return;
+    };
+    loop {
+        monoio::time::sleep(every).await;
+        if let Some(log) = &shard.access_log {
+            log.flush();
+        }
     }
 }
 

@@ -83,10 +83,7 @@ fn combined_matches_nginx() {
 #[test]
 fn traceparent_trace_ids() {
     let ok = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    assert_eq!(
-        trace_id(ok),
-        Some(&b"4bf92f3577b34da6a3ce929d0e0e4736"[..])
-    );
+    assert_eq!(trace_id(ok), Some(&b"4bf92f3577b34da6a3ce929d0e0e4736"[..]));
     for bad in [
         &b"00-00000000000000000000000000000000-00f067aa0ba902b7-01"[..],
         b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",

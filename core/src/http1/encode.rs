@@ -40,6 +40,8 @@ pub struct Forwarded<'a> {
     pub upgrade: bool,
     /// Drop `Expect` (the gateway answered `100-continue` itself).
     pub strip_expect: bool,
+    /// A generated `X-Request-Id` to add (the client sent no valid one).
+    pub request_id: Option<&'a [u8]>,
 }
 
 /// How a response is written to the client.
@@ -143,6 +145,9 @@ pub fn encode_request_edited(
         put_field(out, b"X-Forwarded-Host", host);
     }
     put_via(out, raw, &head.headers, &head.facts);
+    if let Some(id) = fwd.request_id {
+        put_field(out, b"X-Request-Id", id);
+    }
     if fwd.upgrade {
         out.extend_from_slice(b"Connection: upgrade\r\n");
     }

@@ -103,9 +103,7 @@ pub async fn check<'a>(
         reason = "refused by the auth service",
         "authentication failed"
     );
-    shard
-        .metrics
-        .request(Some(route_index), status, Duration::ZERO);
+    crate::conn::served::answered(shard, client, Some(route_index), status, Duration::ZERO);
     shard.metrics.auth_rejected(route_index);
     let close = close_after(shard, head);
     client.out.clear();

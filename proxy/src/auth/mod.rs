@@ -184,9 +184,13 @@ pub(crate) async fn answer(
     failure: Failure,
     extra: &[u8],
 ) -> Next {
-    shard
-        .metrics
-        .request(Some(route_index), failure.status(), Duration::ZERO);
+    crate::conn::served::answered(
+        shard,
+        client,
+        Some(route_index),
+        failure.status(),
+        Duration::ZERO,
+    );
     shard.metrics.auth_rejected(route_index);
     let answer = reply::Answer {
         close: close_after(shard, head),

@@ -7,7 +7,7 @@
 //! and its capacity is reclaimed by the next read.
 
 use super::io;
-use crate::stream::Stream;
+use crate::stream::Io;
 use bytes::BytesMut;
 use monoio::time::Instant;
 use ringgate_core::http1::ChunkedDecoder;
@@ -30,16 +30,16 @@ pub enum PumpError {
 
 /// Where a pump reads from.
 #[derive(Debug)]
-pub struct Source<'a> {
+pub struct Source<'a, S: Io> {
     /// The socket.
-    pub stream: &'a mut Stream,
+    pub stream: &'a mut S,
     /// Its buffer (may already hold body bytes).
     pub buf: &'a mut BytesMut,
     /// Longest wait for the next bytes.
     pub read_timeout: Duration,
 }
 
-impl Source<'_> {
+impl<S: Io> Source<'_, S> {
     async fn fill(&mut self) -> Result<(), PumpError> {
         let deadline = Instant::now() + self.read_timeout;
         match monoio::time::timeout_at(deadline, io::read_into(self.stream, self.buf)).await {
@@ -53,8 +53,8 @@ impl Source<'_> {
 
 /// Copy exactly `remaining` bytes from `src` to `dst`.
 pub async fn length(
-    src: &mut Source<'_>,
-    dst: &mut Stream,
+    src: &mut Source<'_, impl Io>,
+    dst: &mut impl Io,
     mut remaining: u64,
 ) -> Result<(), PumpError> {
     while remaining > 0 {
@@ -72,7 +72,7 @@ pub async fn length(
 }
 
 /// Copy until the source closes (a close-delimited response).
-pub async fn until_eof(src: &mut Source<'_>, dst: &mut Stream) -> Result<u64, PumpError> {
+pub async fn until_eof(src: &mut Source<'_, impl Io>, dst: &mut impl Io) -> Result<u64, PumpError> {
     let mut total = 0u64;
     loop {
         if !src.buf.is_empty() {
@@ -93,8 +93,8 @@ pub async fn until_eof(src: &mut Source<'_>, dst: &mut Stream) -> Result<u64, Pu
 /// framing is forwarded byte for byte while the decoder checks it and finds
 /// its end. `limit` caps the payload size. Returns the payload size.
 pub async fn chunked(
-    src: &mut Source<'_>,
-    dst: &mut Stream,
+    src: &mut Source<'_, impl Io>,
+    dst: &mut impl Io,
     dechunk: bool,
     limit: Option<u64>,
 ) -> Result<u64, PumpError> {

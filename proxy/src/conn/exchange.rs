@@ -248,6 +248,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         host_rewrite: req.route.host_rewrite.as_deref(),
         upgrade: head.is_upgrade(),
         strip_expect: true,
+        request_id: client.request_id.as_ref().map(|id| &id[..]),
     };
     match &req.auth {
         Some(granted) => encode_request_edited(head, &fwd, &granted.edit(), &mut client.out),
@@ -464,6 +465,7 @@ async fn try_target(
             }
         };
         let stale_retry = up.reused && stale_ok && !fresh;
+        let sent = Instant::now();
         if let Err(error) = io::write_vec(&mut up.stream, &mut client.out).await {
             if stale_retry {
                 debug!(target = %addr, %error, "pooled connection was closed, retrying on a new one");
@@ -486,7 +488,11 @@ async fn try_target(
         *body_left = BodyLeft::None;
         let forward_1xx = head.version() == Version::Http11;
         match read_response(&mut up, head.is_head(), timeout, client, forward_1xx).await {
-            Ok(resp) => return Ok((up, resp)),
+            Ok(resp) => {
+                client.served.target = Some(addr);
+                client.served.upstream_time = Some(sent.elapsed());
+                return Ok((up, resp));
+            }
             Err(RespError::ClosedEarly) if stale_retry => {
                 debug!(target = %addr, "pooled connection was closed, retrying on a new one");
                 fresh = true;

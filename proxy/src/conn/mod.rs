@@ -9,13 +9,16 @@
 
 pub mod admit;
 pub mod body;
+pub mod counted;
 pub mod exchange;
 pub mod guard;
 pub mod handshake;
 pub mod head;
 pub mod io;
+pub mod logged;
 pub mod reply;
 pub mod response;
+pub mod served;
 pub mod target;
 pub mod tunnel;
 
@@ -23,6 +26,7 @@ use crate::shard::Shard;
 use crate::stream::Stream;
 use crate::tls::Acceptor;
 use bytes::BytesMut;
+use counted::Counted;
 use head::HeadOutcome;
 use monoio::net::TcpStream;
 use ringgate_core::http1::HeadReader;
@@ -37,14 +41,19 @@ pub const CLIENT_BUF: usize = 8 * 1024;
 /// A client connection and the buffers it owns.
 #[derive(Debug)]
 pub struct Client {
-    /// The socket (plain or TLS).
-    pub stream: Stream,
+    /// The socket (plain or TLS), counting the bytes it moves.
+    pub stream: Counted<Stream>,
     /// Bytes read from the client and not yet consumed.
     pub buf: BytesMut,
     /// Scratch buffer for heads written either way.
     pub out: Vec<u8>,
     /// The client's address.
     pub peer: SocketAddr,
+    /// How the current request was answered (for the access log).
+    pub served: served::Served,
+    /// The `X-Request-Id` generated for the current request (when the
+    /// access log is on and the client sent no valid one).
+    pub request_id: Option<[u8; 32]>,
 }
 
 /// What the connection does after a request.
@@ -73,14 +82,17 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
         };
         shard.metrics.tls.connection(stream.mode());
         let mut client = Client {
-            stream,
+            stream: Counted::new(stream),
             buf: BytesMut::with_capacity(CLIENT_BUF),
             out: Vec::with_capacity(1024),
             peer,
+            served: served::Served::default(),
+            request_id: None,
         };
         let mut first = true;
         loop {
             let snapshot = shard.snapshot();
+            let mark = logged::mark(&client);
             let mut reader = HeadReader::default();
             let outcome = head::read(
                 &mut client,
@@ -95,15 +107,24 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                 HeadOutcome::Head(head) => head,
                 HeadOutcome::Closed => break,
                 HeadOutcome::Failed(failure) => {
+                    let pending = logged::begin(&shard, &mut client, None, mark);
                     let answer = reply::Answer {
                         close: true,
                         head_only: false,
                     };
                     reply::failure(&mut client, &shard, None, failure, answer).await;
+                    if let Some(pending) = pending {
+                        logged::finish(&shard, &snapshot, &client, pending);
+                    }
                     break;
                 }
             };
-            match exchange::handle(&shard, &snapshot, &mut client, head).await {
+            let pending = logged::begin(&shard, &mut client, Some(&head), mark);
+            let next = exchange::handle(&shard, &snapshot, &mut client, head).await;
+            if let Some(pending) = pending {
+                logged::finish(&shard, &snapshot, &client, pending);
+            }
+            match next {
                 Next::KeepAlive => {}
                 Next::Close => break,
                 Next::Upgrade(upstream) => {

@@ -40,9 +40,7 @@ pub async fn failure_with(
     extra: &[u8],
 ) {
     log(client, shard, route, failure);
-    shard
-        .metrics
-        .request(route, failure.status(), Duration::ZERO);
+    crate::conn::served::answered(shard, client, route, failure.status(), Duration::ZERO);
     send(client, failure, answer, extra).await;
 }
 

@@ -143,9 +143,13 @@ pub(super) async fn respond(
         {
             return Next::Close;
         }
-        shard
-            .metrics
-            .request(Some(req.route_index), status, req.started.elapsed());
+        crate::conn::served::answered(
+            shard,
+            client,
+            Some(req.route_index),
+            status,
+            req.started.elapsed(),
+        );
         return Next::Upgrade(up);
     }
     let framing = resp.body();
@@ -208,9 +212,13 @@ pub(super) async fn respond(
         }
     };
     client.out.clear();
-    shard
-        .metrics
-        .request(Some(req.route_index), status, req.started.elapsed());
+    crate::conn::served::answered(
+        shard,
+        client,
+        Some(req.route_index),
+        status,
+        req.started.elapsed(),
+    );
     match result {
         Ok(()) => {
             if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {

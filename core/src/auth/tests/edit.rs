@@ -32,6 +32,7 @@ fn identity_headers_replace_client_copies() {
         host_rewrite: None,
         upgrade: false,
         strip_expect: true,
+        request_id: None,
     };
     let mut out = Vec::new();
     encode_request_edited(&req, &fwd, &granted.edit(), &mut out);

@@ -34,6 +34,7 @@ fn fwd(target: &[u8]) -> Forwarded<'_> {
         host_rewrite: None,
         upgrade: false,
         strip_expect: false,
+        request_id: None,
     }
 }
 

@@ -68,6 +68,7 @@ proptest! {
                     host_rewrite: None,
                     upgrade: head.is_upgrade(),
                     strip_expect: head.expects_continue(),
+                    request_id: None,
                 };
                 encode_request(head, &fwd, &mut out);
                 // What we send upstream is a request we would accept.

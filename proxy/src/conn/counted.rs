@@ -1,0 +1,73 @@
+//! A client stream that counts the bytes it moves, for the access log's
+//! `bytes_in` / `bytes_out`: two additions per read or write, no syscall.
+//!
+//! The counts are plaintext bytes (what the request and response are
+//! made of), the same with or without TLS.
+
+use crate::stream::Io;
+use bytes::{Bytes, BytesMut};
+use std::io;
+
+/// `S` with running totals of bytes read and written.
+#[derive(Debug)]
+pub struct Counted<S> {
+    inner: S,
+    read: u64,
+    written: u64,
+}
+
+impl<S> Counted<S> {
+    /// Start counting from zero.
+    pub fn new(inner: S) -> Counted<S> {
+        Counted {
+            inner,
+            read: 0,
+            written: 0,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn read_total(&self) -> u64 {
+        self.read
+    }
+
+    /// Bytes written so far.
+    pub fn written_total(&self) -> u64 {
+        self.written
+    }
+
+    /// The stream underneath.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The stream underneath, counting ends.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: Io> Io for Counted<S> {
+    #[inline]
+    async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        let n = self.inner.read_into(buf).await?;
+        self.read += n as u64;
+        Ok(n)
+    }
+
+    #[inline]
+    async fn write_vec(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        let len = out.len() as u64;
+        self.inner.write_vec(out).await?;
+        self.written += len;
+        Ok(())
+    }
+
+    #[inline]
+    async fn write_bytes(&mut self, bytes: Bytes) -> io::Result<()> {
+        let len = bytes.len() as u64;
+        self.inner.write_bytes(bytes).await?;
+        self.written += len;
+        Ok(())
+    }
+}
