@@ -8,7 +8,7 @@
 //! typical request costs one read and one write on each side.
 
 use super::admit;
-use super::body::{self, PumpError, Source};
+use super::body::{self, Chunking, PumpError, Source};
 use super::response::{read_response, respond, shard_idle_timeout, RespError};
 use super::target::{self, Outcome, UpstreamRef};
 use super::{io, reply, Client, Next};
@@ -522,9 +522,11 @@ async fn send_body(
     let result = match left {
         BodyLeft::None => return Ok(()),
         BodyLeft::Length(n) => body::length(&mut src, &mut up.stream, n).await,
-        BodyLeft::Chunked => body::chunked(&mut src, &mut up.stream, false, req.max_body)
-            .await
-            .map(|_| ()),
+        BodyLeft::Chunked => {
+            body::chunked(&mut src, &mut up.stream, Chunking::Rechunk, req.max_body)
+                .await
+                .map(|_| ())
+        }
     };
     let failure = match result {
         Ok(()) => return Ok(()),
