@@ -16,6 +16,7 @@ mod model;
 mod policy;
 mod raw;
 mod raw_auth;
+mod request_limits;
 mod units;
 mod validate;
 
@@ -33,6 +34,7 @@ pub use policy::{
     CircuitBreaker, Concurrency, FailureRatio, HealthCheck, Outlier, Rate, RateLimit, RateLimitKey,
     Retry, RetryOn,
 };
+pub use request_limits::{MinBodyRate, RequestLimits};
 pub use units::parse_rate;
 pub use units::{parse_duration, parse_size};
 

@@ -215,6 +215,14 @@ impl RequestHead {
         }
     }
 
+    /// Make this the connection's last request: from now on
+    /// [`RequestHead::keep_alive`] is false, so the answer carries
+    /// `Connection: close` and the connection closes after it (the gateway's
+    /// cap on requests per connection). Nothing forwarded changes.
+    pub fn set_close(&mut self) {
+        self.facts.connection |= CONN_CLOSE;
+    }
+
     /// `Expect: 100-continue` on an HTTP/1.1 request.
     pub fn expects_continue(&self) -> bool {
         self.version == Version::Http11 && self.facts.expect_continue

@@ -9,6 +9,7 @@
 //! next hop only ever parses framing the gateway wrote.
 
 use super::io;
+use super::pace::Pace;
 use bytes::{Buf, BytesMut};
 use monoio::net::TcpStream;
 use monoio::time::Instant;
@@ -22,6 +23,8 @@ pub enum PumpError {
     Source(Option<std::io::Error>),
     /// The source sent nothing for `read_timeout`.
     SourceTimeout,
+    /// The source sent slower than its [`Pace`] allows.
+    TooSlow,
     /// Writing the destination failed.
     Sink(std::io::Error),
     /// The chunked framing was invalid.
@@ -39,15 +42,26 @@ pub struct Source<'a> {
     pub buf: &'a mut BytesMut,
     /// Longest wait for the next bytes.
     pub read_timeout: Duration,
+    /// The minimum rate the source must keep, if any (request bodies).
+    pub pace: Option<Pace>,
 }
 
 impl Source<'_> {
     async fn fill(&mut self) -> Result<(), PumpError> {
-        let deadline = Instant::now() + self.read_timeout;
+        let start = Instant::now();
+        let idle = start + self.read_timeout;
+        let slow = self.pace.as_ref().map(|p| p.deadline(start));
+        let deadline = slow.map_or(idle, |s| s.min(idle));
         match monoio::time::timeout_at(deadline, io::read_into(self.stream, self.buf)).await {
+            Err(_) if slow.is_some_and(|s| s <= idle) => Err(PumpError::TooSlow),
             Err(_) => Err(PumpError::SourceTimeout),
             Ok(Ok(0)) => Err(PumpError::Source(None)),
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(n)) => {
+                if let Some(pace) = self.pace.as_mut() {
+                    pace.record(start.elapsed(), n);
+                }
+                Ok(())
+            }
             Ok(Err(e)) => Err(PumpError::Source(Some(e))),
         }
     }

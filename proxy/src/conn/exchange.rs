@@ -9,7 +9,8 @@
 
 use super::admit;
 use super::body::{self, Chunking, PumpError, Source};
-use super::response::{read_response, respond, shard_idle_timeout, RespError};
+use super::pace::Pace;
+use super::response::{read_response, respond, RespError};
 use super::target::{self, Outcome, UpstreamRef};
 use super::{io, reply, Client, Next};
 use crate::clock;
@@ -514,10 +515,12 @@ async fn send_body(
     up: &mut UpstreamConn,
     left: BodyLeft,
 ) -> Result<(), Next> {
+    let limits = shard.snapshot().config.server.requests;
     let mut src = Source {
         stream: &mut client.stream,
         buf: &mut client.buf,
-        read_timeout: shard_idle_timeout(shard),
+        read_timeout: limits.body_timeout,
+        pace: limits.min_body_rate.map(Pace::new),
     };
     let result = match left {
         BodyLeft::None => return Ok(()),
@@ -534,7 +537,14 @@ async fn send_body(
             debug!(error = ?error, "client closed mid-body");
             return Err(Next::Close);
         }
-        Err(PumpError::SourceTimeout) => Failure::HeaderTimeout,
+        Err(PumpError::SourceTimeout) => {
+            debug!(timeout = ?limits.body_timeout, "request body stalled");
+            Failure::BodyTimeout
+        }
+        Err(PumpError::TooSlow) => {
+            debug!(rate = ?limits.min_body_rate, "request body below the minimum rate");
+            Failure::BodyTimeout
+        }
         Err(PumpError::Sink(error)) => {
             warn!(upstream = %req.upstream.name, %error, "upstream write failed mid-body");
             Failure::UpstreamReset

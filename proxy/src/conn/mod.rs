@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod guard;
 pub mod head;
 pub mod io;
+pub mod pace;
 pub mod reply;
 pub mod response;
 pub mod target;
@@ -66,6 +67,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
             peer,
         };
         let mut first = true;
+        let mut served: u64 = 0;
         loop {
             let snapshot = shard.snapshot();
             let mut reader = HeadReader::default();
@@ -78,7 +80,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
             )
             .await;
             first = false;
-            let head = match outcome {
+            let mut head = match outcome {
                 HeadOutcome::Head(head) => head,
                 HeadOutcome::Closed => break,
                 HeadOutcome::Failed(failure) => {
@@ -90,6 +92,15 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
                     break;
                 }
             };
+            served += 1;
+            let cap = snapshot.config.server.requests.max_requests_per_connection;
+            if cap.is_some_and(|max| served >= max) {
+                debug!(
+                    served,
+                    "last request of the connection (max_requests_per_connection)"
+                );
+                head.set_close();
+            }
             match exchange::handle(&shard, &snapshot, &mut client, head).await {
                 Next::KeepAlive => {}
                 Next::Close => break,

@@ -190,6 +190,7 @@ pub(super) async fn respond(
                         stream: &mut up.stream,
                         buf: &mut up.buf,
                         read_timeout,
+                        pace: None,
                     };
                     let dst = &mut client.stream;
                     // Boxed for the same reason as the request body pump.

@@ -9,6 +9,7 @@ use super::*;
 
 mod errors;
 mod policy;
+mod request_limits;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]

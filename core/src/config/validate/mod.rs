@@ -10,6 +10,7 @@
 mod auth;
 mod files;
 mod policy;
+mod request_limits;
 mod route;
 mod server;
 mod upstream;

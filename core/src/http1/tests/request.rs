@@ -204,6 +204,25 @@ fn valid_requests_parse_the_same_whole_and_split() {
 }
 
 #[test]
+fn set_close_ends_keep_alive_and_changes_nothing_else() {
+    for input in [
+        &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    ] {
+        let (head, _) = read_request(&[input], &Limits::default());
+        let mut head = head.unwrap().unwrap();
+        assert!(head.keep_alive());
+        let before = (head.headers().count(), head.body(), head.is_upgrade());
+        head.set_close();
+        assert!(!head.keep_alive());
+        assert_eq!(
+            before,
+            (head.headers().count(), head.body(), head.is_upgrade())
+        );
+    }
+}
+
+#[test]
 fn header_lookup_is_case_insensitive_and_zero_copy() {
     let input = b"GET / HTTP/1.1\r\nHost: x\r\nX-Dup: 1\r\nx-dup: 2\r\nAccept: text/html\r\n\r\n";
     let (res, _) = read_request(&[input], &Limits::default());
