@@ -454,6 +454,14 @@ fn bad_origin() -> Origin {
                 pieces: vec![c.response.to_vec()],
                 gap: Duration::ZERO,
             },
+            None if req.path() == "/split-late" => Reply::RawPieces {
+                pieces: vec![
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec(),
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nX-Smuggled: 1\r\n\r\nsmuggled"
+                        .to_vec(),
+                ],
+                gap: Duration::from_millis(200),
+            },
             None if req.path() == "/split" => Reply::RawPieces {
                 pieces: vec![b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi\
                     HTTP/1.1 200 OK\r\nContent-Length: 8\r\nX-Smuggled: 1\r\n\r\nsmuggled"
@@ -551,6 +559,22 @@ fn bytes_after_an_upstream_response_never_answer_another_request() {
     );
     assert!(r.header("x-smuggled").is_none());
     assert_ne!(conn_of(&o, "/split"), conn_of(&o, "/after"));
+}
+
+#[test]
+fn bytes_arriving_on_an_idle_pooled_connection_never_answer_another_request() {
+    let o = bad_origin();
+    let gw = gateway(&o, &[]);
+    let mut conn = Conn::open(gw.addr());
+    let r = conn.get("/split-late").expect("first response");
+    assert_eq!((r.status, r.text().as_str()), (200, "hi"));
+    // The stray response arrives 200 ms later, while the upstream
+    // connection idles in the pool.
+    std::thread::sleep(Duration::from_millis(600));
+    let r = conn.get("/after").expect("second response");
+    assert_eq!(r.text(), "fine", "the late bytes answered: {:?}", r.headers);
+    assert!(r.header("x-smuggled").is_none());
+    assert_ne!(conn_of(&o, "/split-late"), conn_of(&o, "/after"));
 }
 
 #[test]

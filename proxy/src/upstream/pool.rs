@@ -3,13 +3,16 @@
 //! Last in, first out: the most recently used connection is the least likely
 //! to have been closed by the upstream. Connections idle longer than
 //! `pool_idle_timeout` are dropped on the way out; at most `pool_max_idle`
-//! are kept per target. A connection the upstream closed while idle is only
-//! discovered on use; the request path retries idempotent requests once on a
-//! fresh connection when that happens.
+//! are kept per target. A connection with bytes waiting or closed by the
+//! upstream while idle is dropped on the way out too ([`super::quiet`]); one
+//! the upstream closes just as it is taken is discovered on use, and the
+//! request path retries idempotent requests once on a fresh connection when
+//! that happens.
 
 use super::UpstreamConn;
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
+use tracing::debug;
 
 /// Idle connections of one shard, indexed by upstream then target.
 #[derive(Debug)]
@@ -35,10 +38,18 @@ impl Pools {
         let stack = idle.get_mut(upstream)?.get_mut(target)?;
         let now = Instant::now();
         while let Some(mut conn) = stack.pop() {
-            if now.duration_since(conn.idle_since) < max_idle {
-                conn.reused = true;
-                return Some(conn);
+            if now.duration_since(conn.idle_since) >= max_idle {
+                continue;
             }
+            if !super::quiet::is_quiet(&conn.stream) {
+                debug!(
+                    upstream,
+                    target, "idle upstream connection has bytes waiting or was closed; dropped"
+                );
+                continue;
+            }
+            conn.reused = true;
+            return Some(conn);
         }
         None
     }
