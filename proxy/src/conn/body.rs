@@ -13,7 +13,7 @@ use super::pace::Pace;
 use bytes::{Buf, BytesMut};
 use monoio::net::TcpStream;
 use monoio::time::Instant;
-use ringgate_core::http1::ChunkedDecoder;
+use ringgate_core::http1::{ChunkedDecoder, ChunkedError};
 use std::time::Duration;
 
 /// Why a pump stopped early.
@@ -28,7 +28,7 @@ pub enum PumpError {
     /// Writing the destination failed.
     Sink(std::io::Error),
     /// The chunked framing was invalid.
-    Framing,
+    Framing(ChunkedError),
     /// The body grew past the allowed size.
     TooLarge,
 }
@@ -135,7 +135,7 @@ pub async fn chunked(
         let mut done = false;
         loop {
             let rest = src.buf.get(consumed..).unwrap_or_default();
-            let step = decoder.decode(rest).map_err(|_| PumpError::Framing)?;
+            let step = decoder.decode(rest).map_err(PumpError::Framing)?;
             payload += step.data.len() as u64;
             if limit.is_some_and(|max| payload > max) {
                 return Err(PumpError::TooLarge);

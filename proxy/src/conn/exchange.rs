@@ -549,7 +549,10 @@ async fn send_body(
             warn!(upstream = %req.upstream.name, %error, "upstream write failed mid-body");
             Failure::UpstreamReset
         }
-        Err(PumpError::Framing) => Failure::BadRequest,
+        Err(PumpError::Framing(error)) => {
+            debug!(%error, "bad chunked request body");
+            Failure::BadRequest
+        }
         Err(PumpError::TooLarge) => Failure::BodyTooLarge,
     };
     let answer = reply::Answer {
