@@ -25,6 +25,11 @@ pub enum Failure {
     NoRoute,
     /// The client did not send a whole head within `header_timeout` (408).
     HeaderTimeout,
+    /// The request body stalled for `body_timeout` or arrived slower than
+    /// `min_body_rate` (408).
+    BodyTimeout,
+    /// The request uses a transfer coding the gateway does not implement (501).
+    NotImplemented,
     /// The body exceeded `max_body_bytes` (413).
     BodyTooLarge,
     /// The request-target exceeded `max_uri_bytes` (414).
@@ -72,7 +77,8 @@ impl Failure {
             Failure::BadRequest => 400,
             Failure::Unauthenticated | Failure::BadCredentials => 401,
             Failure::NoRoute => 404,
-            Failure::HeaderTimeout => 408,
+            Failure::HeaderTimeout | Failure::BodyTimeout => 408,
+            Failure::NotImplemented => 501,
             Failure::BodyTooLarge => 413,
             Failure::UriTooLong => 414,
             Failure::HeadersTooLarge => 431,
@@ -96,6 +102,8 @@ impl Failure {
             Failure::BadRequest => "bad request",
             Failure::NoRoute => "no route matches this request",
             Failure::HeaderTimeout => "request head not received in time",
+            Failure::BodyTimeout => "request body not received in time",
+            Failure::NotImplemented => "transfer coding not implemented",
             Failure::BodyTooLarge => "request body too large",
             Failure::UriTooLong => "request URI too long",
             Failure::HeadersTooLarge => "request headers too large",
@@ -124,6 +132,8 @@ impl Failure {
         match self {
             Failure::BadRequest
             | Failure::HeaderTimeout
+            | Failure::BodyTimeout
+            | Failure::NotImplemented
             | Failure::BodyTooLarge
             | Failure::UriTooLong
             | Failure::HeadersTooLarge
@@ -187,6 +197,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
@@ -204,6 +215,8 @@ mod tests {
             (Failure::BadRequest, 400),
             (Failure::NoRoute, 404),
             (Failure::HeaderTimeout, 408),
+            (Failure::BodyTimeout, 408),
+            (Failure::NotImplemented, 501),
             (Failure::BodyTooLarge, 413),
             (Failure::UriTooLong, 414),
             (Failure::HeadersTooLarge, 431),

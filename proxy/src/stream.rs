@@ -89,6 +89,14 @@ impl Stream {
         }
     }
 
+    /// The TCP socket underneath (for socket options and peeks).
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => tls.tcp(),
+        }
+    }
+
     /// Read once into the spare capacity of `buf`, after the bytes it
     /// already holds; returns bytes read (0 = EOF).
     #[inline]

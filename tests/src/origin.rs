@@ -198,6 +198,8 @@ struct Shared {
     handler: Handler,
     close_idle_after: Option<Duration>,
     accepted: AtomicUsize,
+    heads: AtomicUsize,
+    cut_short: AtomicUsize,
     log: Log,
     stop: Arc<AtomicBool>,
 }
@@ -234,6 +236,8 @@ impl OriginBuilder {
             handler: self.handler,
             close_idle_after: self.close_idle_after,
             accepted: AtomicUsize::new(0),
+            heads: AtomicUsize::new(0),
+            cut_short: AtomicUsize::new(0),
             log: Log::default(),
             stop: Arc::new(AtomicBool::new(false)),
         });
@@ -288,6 +292,18 @@ impl Origin {
     /// How many connections it has accepted.
     pub fn accepted(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// How many request heads have arrived, complete requests or not.
+    pub fn heads(&self) -> usize {
+        self.shared.heads.load(Ordering::SeqCst)
+    }
+
+    /// How many requests ended inside their body because the peer closed
+    /// or reset the connection (not a read timeout): the gateway aborted
+    /// the upstream exchange.
+    pub fn cut_short(&self) -> usize {
+        self.shared.cut_short.load(Ordering::SeqCst)
     }
 
     /// Every request received so far, in arrival order.
@@ -348,6 +364,7 @@ fn serve(stream: TcpStream, conn: usize, shared: &Shared) -> io::Result<()> {
             return Ok(());
         };
         wire.patience = PATIENCE;
+        shared.heads.fetch_add(1, Ordering::SeqCst);
         let (start, headers) = wire::parse_header_lines(&head)?;
         let mut parts = start.split(' ');
         let (method, target, version) =
@@ -376,10 +393,16 @@ fn serve(stream: TcpStream, conn: usize, shared: &Shared) -> io::Result<()> {
             let room = KEEP_BODY.saturating_sub(body.len());
             body.extend_from_slice(&d[..d.len().min(room)]);
         };
-        match framing {
-            Framing::Length(n) => wire.read_exact_to(n, &mut sink)?,
-            Framing::Chunked => wire.read_chunked_to(&mut sink)?,
-            Framing::None | Framing::UntilClose => {}
+        let read = match framing {
+            Framing::Length(n) => wire.read_exact_to(n, &mut sink),
+            Framing::Chunked => wire.read_chunked_to(&mut sink),
+            Framing::None | Framing::UntilClose => Ok(()),
+        };
+        if let Err(e) = read {
+            if !wire::is_timeout(&e) {
+                shared.cut_short.fetch_add(1, Ordering::SeqCst);
+            }
+            return Err(e);
         }
         let req = Request {
             conn,

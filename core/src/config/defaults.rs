@@ -24,6 +24,12 @@ pub const URING_SQPOLL_IDLE: Duration = Duration::from_secs(1);
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// `server.idle_timeout`: keep-alive idle time of a client connection.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// `server.body_timeout`: longest wait for the next bytes of a request body
+/// (nginx's `client_body_timeout` default).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+/// `server.body_rate_window`: the waiting time over which `min_body_rate`
+/// is judged (Kestrel's grace period for its minimum body rate).
+pub const BODY_RATE_WINDOW: Duration = Duration::from_secs(5);
 /// `server.drain_timeout`: grace period for live connections on shutdown.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 

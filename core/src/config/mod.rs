@@ -17,6 +17,7 @@ mod policy;
 mod raw;
 mod raw_auth;
 mod raw_tls;
+mod request_limits;
 pub mod tls;
 mod units;
 mod validate;
@@ -35,6 +36,7 @@ pub use policy::{
     CircuitBreaker, Concurrency, FailureRatio, HealthCheck, Outlier, Rate, RateLimit, RateLimitKey,
     Retry, RetryOn,
 };
+pub use request_limits::{MinBodyRate, RequestLimits};
 pub use units::parse_rate;
 pub use units::{parse_duration, parse_size};
 

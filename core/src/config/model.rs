@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::auth::api_key::KeyStore;
 
 use super::policy::{CircuitBreaker, Concurrency, HealthCheck, Outlier, RateLimit, Retry};
+use super::request_limits::RequestLimits;
 
 /// A whole validated configuration.
 #[derive(Debug, Clone)]
@@ -83,6 +84,8 @@ pub struct Server {
     pub rate_limit: Option<RateLimit>,
     /// Slots of the table that holds every keyed rate limit's keys.
     pub rate_limit_table_size: usize,
+    /// Body timeout and rate, requests per connection.
+    pub requests: RequestLimits,
 }
 
 /// `[server.access_log]`.

@@ -80,6 +80,10 @@ pub(crate) struct RawServer {
     pub max_connections: Option<i64>,
     pub rate_limit: Option<RawRateLimit>,
     pub rate_limit_table_size: Option<i64>,
+    pub body_timeout: Option<String>,
+    pub min_body_rate: Option<String>,
+    pub body_rate_window: Option<String>,
+    pub max_requests_per_connection: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

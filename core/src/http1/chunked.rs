@@ -5,8 +5,12 @@
 //! data is, and when the last chunk and trailers are over. The proxy either
 //! forwards the consumed bytes verbatim or only the data ranges, so both are
 //! exact whatever the split of the input. It is strict where a lenient
-//! reading would let two parsers disagree: hex sizes of at most 16 digits,
-//! CRLF (not bare LF) after sizes and data, bounded extensions and trailers.
+//! reading would let two parsers disagree: hex sizes of at most 16 digits
+//! (no sign, no `0x`, no leading or trailing space), CRLF (never a bare LF
+//! or CR) after sizes, data and trailer lines, chunk extensions that follow
+//! the grammar of RFC 9112 section 7.1.1 exactly (`;name`, `;name=token`,
+//! `;name="quoted"`, whitespace only around `;` and `=`), bounded
+//! extensions and trailers.
 
 use std::ops::Range;
 
@@ -28,7 +32,8 @@ pub enum ChunkedError {
     /// The chunk size has more than 16 hex digits.
     #[error("chunk size overflows")]
     SizeOverflow,
-    /// A chunk extension contains a control character.
+    /// A chunk extension breaks the grammar (a control character, a
+    /// missing name, an unterminated quoted string, ...).
     #[error("invalid chunk extension")]
     InvalidExtension,
     /// A chunk extension is longer than [`MAX_EXTENSION_BYTES`].
@@ -80,7 +85,8 @@ enum State {
     SizeSpace {
         size: u64,
     },
-    /// Inside a chunk extension, up to CR.
+    /// Inside the chunk extensions, up to CR; where exactly is in
+    /// [`ChunkedDecoder::ext`].
     Extension {
         size: u64,
     },
@@ -103,10 +109,31 @@ enum State {
     Done,
 }
 
+/// Where inside `*( BWS ";" BWS name [ BWS "=" BWS value ] )` we are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ext {
+    /// After `;`: whitespace, then a name.
+    BeforeName,
+    Name,
+    /// Whitespace after a name: `=`, `;` or more whitespace.
+    AfterName,
+    /// After `=`: whitespace, then a token or a quoted string.
+    BeforeValue,
+    Token,
+    Quoted,
+    /// After a backslash in a quoted string.
+    QuotedPair,
+    /// After a value: CR, `;` or whitespace followed by `;`.
+    AfterValue,
+    /// Whitespace after a value: only `;` or more whitespace.
+    SpaceAfterValue,
+}
+
 /// Incremental chunked-body decoder; one per body.
 #[derive(Debug, Clone)]
 pub struct ChunkedDecoder {
     state: State,
+    ext: Ext,
     /// Bytes of the current size line after the digits.
     extension: u32,
     /// Bytes of the trailer section so far.
@@ -117,6 +144,7 @@ impl Default for ChunkedDecoder {
     fn default() -> Self {
         ChunkedDecoder {
             state: State::Size { size: 0, digits: 0 },
+            ext: Ext::BeforeName,
             extension: 0,
             trailer: 0,
         }
@@ -186,7 +214,7 @@ impl ChunkedDecoder {
                     self.extension = 0;
                     match b {
                         b'\r' => State::SizeLf { size },
-                        b';' => State::Extension { size },
+                        b';' => self.extension_start(size),
                         b' ' | b'\t' => State::SizeSpace { size },
                         _ => return Err(ChunkedError::InvalidSize),
                     }
@@ -196,16 +224,17 @@ impl ChunkedDecoder {
                 self.count_extension()?;
                 match b {
                     b' ' | b'\t' => State::SizeSpace { size },
-                    b';' => State::Extension { size },
+                    b';' => self.extension_start(size),
                     _ => return Err(ChunkedError::InvalidSize),
                 }
             }
             State::Extension { size } => {
                 self.count_extension()?;
-                match b {
-                    b'\r' => State::SizeLf { size },
-                    _ if is_field_char(b) => State::Extension { size },
-                    _ => return Err(ChunkedError::InvalidExtension),
+                if b == b'\r' && self.ext.may_end() {
+                    State::SizeLf { size }
+                } else {
+                    self.ext = self.ext.next(b)?;
+                    State::Extension { size }
                 }
             }
             State::SizeLf { size } => match b {
@@ -250,6 +279,11 @@ impl ChunkedDecoder {
         Ok(())
     }
 
+    fn extension_start(&mut self, size: u64) -> State {
+        self.ext = Ext::BeforeName;
+        State::Extension { size }
+    }
+
     fn count_extension(&mut self) -> Result<(), ChunkedError> {
         self.extension += 1;
         if self.extension > MAX_EXTENSION_BYTES {
@@ -264,6 +298,39 @@ impl ChunkedDecoder {
             return Err(ChunkedError::TrailersTooLarge);
         }
         Ok(next)
+    }
+}
+
+impl Ext {
+    /// Whether the extensions may end (CR) here: after a name or a value.
+    fn may_end(self) -> bool {
+        matches!(self, Ext::Name | Ext::Token | Ext::AfterValue)
+    }
+
+    /// The state after byte `b` (never the CR that ends the line).
+    fn next(self, b: u8) -> Result<Ext, ChunkedError> {
+        const BAD: ChunkedError = ChunkedError::InvalidExtension;
+        let space = b == b' ' || b == b'\t';
+        Ok(match self {
+            Ext::BeforeName if space => Ext::BeforeName,
+            Ext::BeforeName | Ext::Name if is_tchar(b) => Ext::Name,
+            Ext::Name | Ext::AfterName if space => Ext::AfterName,
+            Ext::Name | Ext::AfterName if b == b'=' => Ext::BeforeValue,
+            Ext::BeforeValue if space => Ext::BeforeValue,
+            Ext::BeforeValue if b == b'"' => Ext::Quoted,
+            Ext::BeforeValue | Ext::Token if is_tchar(b) => Ext::Token,
+            Ext::Quoted if b == b'"' => Ext::AfterValue,
+            Ext::Quoted if b == b'\\' => Ext::QuotedPair,
+            Ext::Quoted if is_field_char(b) => Ext::Quoted,
+            Ext::QuotedPair if is_field_char(b) => Ext::Quoted,
+            Ext::Token | Ext::AfterValue | Ext::SpaceAfterValue if space => Ext::SpaceAfterValue,
+            Ext::Name | Ext::AfterName | Ext::Token | Ext::AfterValue | Ext::SpaceAfterValue
+                if b == b';' =>
+            {
+                Ext::BeforeName
+            }
+            _ => return Err(BAD),
+        })
     }
 }
 

@@ -4,10 +4,15 @@
 //! A forwarded head is the received one minus hop-by-hop fields (RFC 9110
 //! section 7.6.1: `Connection`, every field `Connection` names, `Keep-Alive`,
 //! `Proxy-Connection`, `TE`, `Trailer`, `Upgrade` unless the exchange is
-//! upgraded) plus the gateway's own fields, appended. `Host`,
-//! `Content-Length` and `Transfer-Encoding` are never dropped because
-//! `Connection` names them: framing and routing must not be steerable by a
-//! client. Values are copied as received; numbers are written with `itoa`.
+//! upgraded) plus the gateway's own fields, appended. `Host` is never
+//! dropped because `Connection` names it: routing must not be steerable by a
+//! client. Framing is the gateway's own: the received `Content-Length` and
+//! `Transfer-Encoding` fields are never copied; one field that says how the
+//! gateway itself delimits the body it sends is written instead
+//! (`Content-Length: N` with the agreed length, `Transfer-Encoding: chunked`
+//! for a body the gateway re-chunks), so whatever framing quirks a message
+//! arrived with, the next hop sees exactly one reading. Other values are
+//! copied as received; numbers are written with `itoa`.
 
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -17,7 +22,7 @@ use crate::status::reason_phrase;
 use super::framing::{Facts, CONN_NAMES_OTHER};
 use super::headers::{HeaderKind, HeaderSpan, HeaderTable};
 use super::scan::list_contains;
-use super::{RequestHead, ResponseHead, Version};
+use super::{BodyKind, RequestHead, ResponseHead, Version};
 
 /// The interim response sent before reading a body the client is holding
 /// back with `Expect: 100-continue`.
@@ -76,8 +81,9 @@ pub struct HeaderEdit<'a> {
 /// then `X-Forwarded-For` (received values, then the client address),
 /// `X-Forwarded-Proto` (replacing any received), `X-Forwarded-Host` (the
 /// received `Host`, unless the client sent one), `Via` (received values,
-/// then `1.1 ringgate`) and `Connection: upgrade` if `upgrade`. Framing
-/// fields are kept as received: the body is forwarded raw.
+/// then `1.1 ringgate`) and `Connection: upgrade` if `upgrade`. The framing
+/// field is the gateway's own (see the module docs): the proxy sends a
+/// chunked body re-chunked.
 pub fn encode_request(head: &RequestHead, fwd: &Forwarded<'_>, out: &mut Vec<u8>) {
     encode_request_edited(head, fwd, &HeaderEdit::default(), out);
 }
@@ -103,7 +109,11 @@ pub fn encode_request_edited(
         let keep = match h.kind {
             HeaderKind::Upgrade => fwd.upgrade,
             HeaderKind::Expect => !fwd.strip_expect,
-            HeaderKind::XForwardedFor | HeaderKind::XForwardedProto | HeaderKind::Via => false,
+            HeaderKind::XForwardedFor
+            | HeaderKind::XForwardedProto
+            | HeaderKind::Via
+            | HeaderKind::ContentLength
+            | HeaderKind::TransferEncoding => false,
             HeaderKind::Host => {
                 host_written = true;
                 if let Some(host) = fwd.host_rewrite {
@@ -127,6 +137,7 @@ pub fn encode_request_edited(
         );
     }
     out.extend_from_slice(edit.extra);
+    put_framing(out, head.body(), head.facts.content_length, None);
 
     out.extend_from_slice(b"X-Forwarded-For: ");
     if put_list(
@@ -157,10 +168,11 @@ pub fn encode_request_edited(
 /// Append the head to send to the client for `head`.
 ///
 /// `HTTP/1.1 status reason` (the reason as the upstream sent it), the
-/// received fields minus hop-by-hop ones, minus `Content-Length` when
-/// `Transfer-Encoding` is present (it wins, RFC 9112 section 6.3), minus
-/// `Transfer-Encoding` if `dechunk`; then `Via` (received values, then
-/// `1.1 ringgate`) and one of `Connection: upgrade` (upgrade),
+/// received fields minus hop-by-hop ones and the framing fields, the
+/// gateway's framing field (`Content-Length` with the agreed length;
+/// `Transfer-Encoding: chunked` for a chunked body unless `dechunk`; a
+/// close-delimited body's codings as received); then `Via` (received
+/// values, then `1.1 ringgate`) and one of `Connection: upgrade` (upgrade),
 /// `Connection: close` (not keep-alive) or `Connection: keep-alive`
 /// (keep-alive to an HTTP/1.0 client).
 pub fn encode_response(head: &ResponseHead, opts: &ResponseOptions, out: &mut Vec<u8>) {
@@ -172,19 +184,23 @@ pub fn encode_response(head: &ResponseHead, opts: &ResponseOptions, out: &mut Ve
     out.extend_from_slice(head.reason());
     out.extend_from_slice(b"\r\n");
 
-    let chunked_framing = head.facts.codings.present;
     for h in &head.headers.spans {
         let keep = match h.kind {
             HeaderKind::Upgrade => opts.upgrade,
-            HeaderKind::ContentLength => !chunked_framing,
-            HeaderKind::TransferEncoding => !opts.dechunk,
-            HeaderKind::Via => false,
+            HeaderKind::ContentLength | HeaderKind::TransferEncoding | HeaderKind::Via => false,
             kind => !kind.is_hop_by_hop(),
         };
         if keep && !named_by_connection(head.raw(), &head.headers, &head.facts, h) {
             put_field(out, h.name.get(raw), h.value.get(raw));
         }
     }
+    let body = match head.body() {
+        BodyKind::Chunked if opts.dechunk => BodyKind::CloseDelimited,
+        body => body,
+    };
+    let codings = (head.facts.codings.present && head.body() != BodyKind::Chunked)
+        .then_some((raw, &head.headers));
+    put_framing(out, body, head.facts.content_length, codings);
     put_via(out, raw, &head.headers, &head.facts);
     if opts.upgrade {
         out.extend_from_slice(b"Connection: upgrade\r\n");
@@ -255,6 +271,34 @@ pub fn encode_error_head_with(
         out.extend_from_slice(b"Connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// Write the one framing field of a forwarded head. `Length` writes the
+/// length, `Chunked` `Transfer-Encoding: chunked`; a bodiless message keeps
+/// its agreed `Content-Length` (a POST's `0`, a HEAD response's length);
+/// `codings` (the received head and its table) copies the received
+/// `Transfer-Encoding` values where they describe a body the gateway does
+/// not re-frame: a close-delimited body, or none (HEAD, 304).
+fn put_framing(
+    out: &mut Vec<u8>,
+    body: BodyKind,
+    length: Option<u64>,
+    codings: Option<(&[u8], &HeaderTable)>,
+) {
+    let mut num = itoa::Buffer::new();
+    match body {
+        BodyKind::Length(n) => put_field(out, b"Content-Length", num.format(n).as_bytes()),
+        BodyKind::Chunked => put_field(out, b"Transfer-Encoding", b"chunked"),
+        BodyKind::Empty | BodyKind::CloseDelimited => {
+            if let Some((raw, table)) = codings {
+                for value in table.values(raw, HeaderKind::TransferEncoding) {
+                    put_field(out, b"Transfer-Encoding", value);
+                }
+            } else if let (BodyKind::Empty, Some(n)) = (body, length) {
+                put_field(out, b"Content-Length", num.format(n).as_bytes());
+            }
+        }
+    }
 }
 
 fn dropped(edit: &HeaderEdit<'_>, name: &[u8]) -> bool {

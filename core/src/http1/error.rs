@@ -21,6 +21,10 @@ pub enum ParseError {
     /// The request-target is longer than `max_uri_bytes` (414).
     #[error("request-target longer than the limit")]
     UriTooLong,
+    /// A request uses a transfer coding other than `chunked`, which the
+    /// gateway does not implement (501, RFC 9112 section 6.1).
+    #[error("transfer coding not implemented")]
+    UnsupportedCoding,
 }
 
 impl ParseError {
@@ -30,6 +34,7 @@ impl ParseError {
             ParseError::Malformed(_) => Failure::BadRequest,
             ParseError::HeadTooLarge | ParseError::TooManyHeaders => Failure::HeadersTooLarge,
             ParseError::UriTooLong => Failure::UriTooLong,
+            ParseError::UnsupportedCoding => Failure::NotImplemented,
         }
     }
 }

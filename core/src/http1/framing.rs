@@ -29,6 +29,8 @@ pub(crate) struct Codings {
     pub(crate) final_chunked: bool,
     /// How many times `chunked` appears.
     pub(crate) chunked: u32,
+    /// How many codings other than `chunked` appear (`gzip`, `x-custom`, ...).
+    pub(crate) other: u32,
 }
 
 /// Framing and connection facts gathered from the fields.
@@ -126,6 +128,7 @@ fn add_codings(codings: &mut Codings, value: &[u8]) -> Result<(), ParseError> {
         }
         let chunked = element.eq_ignore_ascii_case(b"chunked");
         codings.chunked += u32::from(chunked);
+        codings.other += u32::from(!chunked);
         codings.final_chunked = chunked;
     }
     Ok(())

@@ -46,8 +46,9 @@ impl HeadReader {
     ///
     /// `Ok(None)`: more bytes are needed. `Ok(Some(head))`: the head was
     /// split off the front of `buf`; whatever follows (body, next request)
-    /// stays in `buf`. Empty lines before the request line are dropped
-    /// (RFC 9112 section 2.2). Errors: [`ParseError::HeadTooLarge`] once
+    /// stays in `buf`. Empty lines (CRLF or a lone LF) before the request
+    /// line are dropped (RFC 9112 section 2.2); within the head every line
+    /// ends in CRLF, a bare LF is [`ParseError::Malformed`]. Errors: [`ParseError::HeadTooLarge`] once
     /// `buf` holds more than `max_header_bytes` without a complete head,
     /// [`ParseError::UriTooLong`] as soon as the request-target is known to
     /// be longer than `max_uri_bytes`, [`ParseError::TooManyHeaders`], and
@@ -127,6 +128,13 @@ impl HeadReader {
                 self.scanned = hay.len();
                 break;
             };
+            // RFC 9112 section 2.2 lets a recipient take a bare LF as a line
+            // end; ringgate does not: a front proxy that does not would
+            // read the line differently (one field whose value hides
+            // another), so a bare LF anywhere in a head is refused.
+            if lf == 0 || hay.get(lf - 1) != Some(&b'\r') {
+                return Err(ParseError::Malformed("bare LF"));
+            }
             let line_end = match self.line_end {
                 Some(end) => end,
                 None => {
@@ -135,9 +143,9 @@ impl HeadReader {
                     lf
                 }
             };
-            // The head ends at the first empty line: LF LF or LF CR LF.
+            // The head ends at the first empty line: CRLF CRLF.
             match (hay.get(lf + 1), hay.get(lf + 2)) {
-                (Some(b'\n'), _) => return Ok(Some((lf + 2, line_end))),
+                (Some(b'\n'), _) => return Err(ParseError::Malformed("bare LF")),
                 (Some(b'\r'), Some(b'\n')) => return Ok(Some((lf + 3, line_end))),
                 (None, _) | (Some(b'\r'), None) => {
                     self.scanned = lf;

@@ -1,13 +1,17 @@
 //! A parsed request head and the request rules of RFC 9112.
 //!
 //! On top of what `httparse` checks (token method, header-name tokens, no
-//! space before the colon, no obs-fold, no bare CR or NUL) a request is
-//! refused when: an HTTP/1.1 request has no `Host` or any request has
-//! several; a `Content-Length` is not plain digits or copies disagree;
+//! space before the colon, no obs-fold, no bare CR or NUL) and the head
+//! reader's line checks (no bare LF), a request is refused with 400 when:
+//! an HTTP/1.1 request has no `Host` or any request has several; a
+//! `Content-Length` is not plain digits or copies disagree;
 //! `Transfer-Encoding` does not end in exactly `chunked` (once), comes with
 //! `Content-Length`, or is sent by an HTTP/1.0 client; the request-target is
-//! not origin-, asterisk- or http(s) absolute-form. Every one of these is a
-//! place where two parsers could frame the message differently.
+//! not origin-, asterisk- or http(s) absolute-form, or is absolute-form
+//! naming another host than `Host`. Every one of these is a place where two
+//! parsers could frame or route the message differently. A well-framed
+//! `Transfer-Encoding` with a coding other than `chunked` (`gzip, chunked`)
+//! gets 501: the gateway implements no other coding (RFC 9112 section 6.1).
 
 use std::mem::MaybeUninit;
 
@@ -16,7 +20,7 @@ use bytes::Bytes;
 use super::error::ParseError;
 use super::framing::{index_headers, Facts, CONN_CLOSE, CONN_KEEP_ALIVE, CONN_UPGRADE};
 use super::headers::{HeaderTable, Headers, Span};
-use super::target::{check_host, path_range};
+use super::target::{absolute_authority, check_host, path_range, same_authority};
 use super::{BodyKind, Limits, Version, MAX_HEADERS};
 use std::borrow::Cow;
 
@@ -65,6 +69,14 @@ pub(crate) fn parse_request(head: &[u8], limits: &Limits) -> Result<RequestHead,
     if let Some(host) = facts.host {
         check_host(host.get(head))?;
     }
+    if let Some(authority) = absolute_authority(target) {
+        let host = facts.host.map(|h| h.get(head));
+        if host.is_some_and(|h| !same_authority(target, authority, h)) {
+            return Err(ParseError::Malformed(
+                "absolute-form host differs from host",
+            ));
+        }
+    }
     Ok(RequestHead {
         raw: Bytes::new(),
         method: Span::of(head, method),
@@ -91,6 +103,9 @@ fn request_body(version: Version, facts: &Facts) -> Result<BodyKind, ParseError>
         }
         if !codings.final_chunked || codings.chunked != 1 {
             return Err(ParseError::Malformed("transfer-encoding"));
+        }
+        if codings.other > 0 {
+            return Err(ParseError::UnsupportedCoding);
         }
         return Ok(BodyKind::Chunked);
     }
@@ -198,6 +213,14 @@ impl RequestHead {
             Version::Http11 => c & CONN_CLOSE == 0,
             Version::Http10 => c & CONN_KEEP_ALIVE != 0 && c & CONN_CLOSE == 0,
         }
+    }
+
+    /// Make this the connection's last request: from now on
+    /// [`RequestHead::keep_alive`] is false, so the answer carries
+    /// `Connection: close` and the connection closes after it (the gateway's
+    /// cap on requests per connection). Nothing forwarded changes.
+    pub fn set_close(&mut self) {
+        self.facts.connection |= CONN_CLOSE;
     }
 
     /// `Expect: 100-continue` on an HTTP/1.1 request.

@@ -2,13 +2,15 @@
 //!
 //! Framing follows RFC 9112 section 6.3 as a client: responses to HEAD and
 //! 1xx, 204 and 304 responses have no body; otherwise `Transfer-Encoding`
-//! wins over `Content-Length` (chunked if `chunked` is the final coding,
-//! else the body runs to connection close), then `Content-Length`, then
-//! connection close. When both framing fields are present the encoder drops
-//! `Content-Length` on the way to the client, so nobody downstream can pick
-//! the other reading. `Content-Length` copies must agree, and an HTTP/1.0
-//! response with `Transfer-Encoding` is refused (section 6.1: its framing is
-//! faulty).
+//! (chunked if `chunked` is the final coding, else the body runs to
+//! connection close), then `Content-Length`, then connection close. A
+//! response that could be framed two ways is refused, as a request is
+//! (section 6.3 says such a message "ought to be handled as an error"; a
+//! gateway that picked one reading would pass a split response on):
+//! `Transfer-Encoding` together with `Content-Length`, `chunked` twice,
+//! `Content-Length` copies that disagree, and `Transfer-Encoding` in an
+//! HTTP/1.0 response (section 6.1: its framing is faulty). The proxy answers
+//! 502 and never reuses that upstream connection.
 
 use std::mem::MaybeUninit;
 
@@ -85,17 +87,26 @@ fn response_body(
     facts: &Facts,
     request_was_head: bool,
 ) -> Result<BodyKind, ParseError> {
-    if request_was_head || (100..200).contains(&status) || status == 204 || status == 304 {
-        return Ok(BodyKind::Empty);
-    }
+    // Ambiguous framing is refused even where no body follows: the head is
+    // forwarded and must not carry two readings either.
     let codings = facts.codings;
     if codings.present {
         if version == Version::Http10 {
             return Err(ParseError::Malformed("transfer-encoding in HTTP/1.0"));
         }
+        if facts.content_length.is_some() {
+            return Err(ParseError::Malformed(
+                "transfer-encoding with content-length",
+            ));
+        }
         if codings.chunked > 1 {
             return Err(ParseError::Malformed("transfer-encoding"));
         }
+    }
+    if request_was_head || (100..200).contains(&status) || status == 204 || status == 304 {
+        return Ok(BodyKind::Empty);
+    }
+    if codings.present {
         return Ok(if codings.final_chunked {
             BodyKind::Chunked
         } else {

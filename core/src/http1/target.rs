@@ -45,6 +45,31 @@ pub(crate) fn path_range(
     }
 }
 
+/// The authority of an absolute-form target (`http://a.example:8080/x`
+/// gives `a.example:8080`), or `None` for the other forms.
+pub(crate) fn absolute_authority(target: &[u8]) -> Option<&[u8]> {
+    let rest = strip_scheme(target)?;
+    let len = rest
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    rest.get(..len)
+}
+
+/// Whether an absolute-form target's `authority` and a `Host` value name
+/// the same host and port (RFC 9112 section 3.2.2): ASCII case-insensitive,
+/// with the scheme's default port (`:80` for http, `:443` for https) equal
+/// to no port.
+pub(crate) fn same_authority(target: &[u8], authority: &[u8], host: &[u8]) -> bool {
+    let https = target
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"https"));
+    let default: &[u8] = if https { b":443" } else { b":80" };
+    let a = authority.strip_suffix(default).unwrap_or(authority);
+    let h = host.strip_suffix(default).unwrap_or(host);
+    a.eq_ignore_ascii_case(h)
+}
+
 /// `target[from..]` up to `?` or `#`, as an end index.
 fn end_of_path(target: &[u8], from: usize) -> usize {
     target
@@ -141,6 +166,37 @@ mod tests {
                 String::from_utf8_lossy(target)
             );
         }
+    }
+
+    #[test]
+    fn absolute_form_authority_against_host() {
+        let table: &[(&[u8], &[u8], bool)] = &[
+            (b"http://a.example/x", b"a.example", true),
+            (b"http://A.Example/x", b"a.example", true),
+            (b"http://a.example:80/x", b"a.example", true),
+            (b"http://a.example/x", b"a.example:80", true),
+            (b"https://a.example:443/x", b"a.example", true),
+            (b"http://a.example:8080/x", b"a.example:8080", true),
+            (b"http://a.example", b"a.example", true),
+            (b"http://a.example?q", b"a.example", true),
+            (b"http://a.example/x", b"b.example", false),
+            (b"http://a.example:8080/x", b"a.example", false),
+            (b"https://a.example:80/x", b"a.example", false),
+            (b"http://a.example/x", b"", false),
+            (b"http://a.example.evil/x", b"a.example", false),
+        ];
+        for &(target, host, same) in table {
+            let authority = absolute_authority(target).unwrap_or_else(|| panic!("authority"));
+            assert_eq!(
+                same_authority(target, authority, host),
+                same,
+                "{} vs {}",
+                String::from_utf8_lossy(target),
+                String::from_utf8_lossy(host)
+            );
+        }
+        assert_eq!(absolute_authority(b"/x"), None);
+        assert_eq!(absolute_authority(b"*"), None);
     }
 
     #[test]

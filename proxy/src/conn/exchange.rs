@@ -8,8 +8,9 @@
 //! typical request costs one read and one write on each side.
 
 use super::admit;
-use super::body::{self, PumpError, Source};
-use super::response::{read_response, respond, shard_idle_timeout, RespError};
+use super::body::{self, Chunking, PumpError, Source};
+use super::pace::Pace;
+use super::response::{read_response, respond, RespError};
 use super::target::{self, Outcome, UpstreamRef};
 use super::{io, reply, Client, Next};
 use crate::clock;
@@ -522,17 +523,21 @@ async fn send_body(
     up: &mut UpstreamConn,
     left: BodyLeft,
 ) -> Result<(), Next> {
+    let limits = shard.snapshot().config.server.requests;
     let mut src = Source {
         stream: &mut client.stream,
         buf: &mut client.buf,
-        read_timeout: shard_idle_timeout(shard),
+        read_timeout: limits.body_timeout,
+        pace: limits.min_body_rate.map(Pace::new),
     };
     let result = match left {
         BodyLeft::None => return Ok(()),
         BodyLeft::Length(n) => body::length(&mut src, &mut up.stream, n).await,
-        BodyLeft::Chunked => body::chunked(&mut src, &mut up.stream, false, req.max_body)
-            .await
-            .map(|_| ()),
+        BodyLeft::Chunked => {
+            body::chunked(&mut src, &mut up.stream, Chunking::Rechunk, req.max_body)
+                .await
+                .map(|_| ())
+        }
     };
     let failure = match result {
         Ok(()) => return Ok(()),
@@ -540,12 +545,22 @@ async fn send_body(
             debug!(error = ?error, "client closed mid-body");
             return Err(Next::Close);
         }
-        Err(PumpError::SourceTimeout) => Failure::HeaderTimeout,
+        Err(PumpError::SourceTimeout) => {
+            debug!(timeout = ?limits.body_timeout, "request body stalled");
+            Failure::BodyTimeout
+        }
+        Err(PumpError::TooSlow) => {
+            debug!(rate = ?limits.min_body_rate, "request body below the minimum rate");
+            Failure::BodyTimeout
+        }
         Err(PumpError::Sink(error)) => {
             warn!(upstream = %req.upstream.name, %error, "upstream write failed mid-body");
             Failure::UpstreamReset
         }
-        Err(PumpError::Framing) => Failure::BadRequest,
+        Err(PumpError::Framing(error)) => {
+            debug!(%error, "bad chunked request body");
+            Failure::BadRequest
+        }
         Err(PumpError::TooLarge) => Failure::BodyTooLarge,
     };
     let answer = reply::Answer {

@@ -16,6 +16,7 @@ pub mod handshake;
 pub mod head;
 pub mod io;
 pub mod logged;
+pub mod pace;
 pub mod reply;
 pub mod response;
 pub mod served;
@@ -90,6 +91,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             request_id: None,
         };
         let mut first = true;
+        let mut served: u64 = 0;
         loop {
             let snapshot = shard.snapshot();
             let mark = logged::mark(&client);
@@ -103,7 +105,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             )
             .await;
             first = false;
-            let head = match outcome {
+            let mut head = match outcome {
                 HeadOutcome::Head(head) => head,
                 HeadOutcome::Closed => break,
                 HeadOutcome::Failed(failure) => {
@@ -119,6 +121,15 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                     break;
                 }
             };
+            served += 1;
+            let cap = snapshot.config.server.requests.max_requests_per_connection;
+            if cap.is_some_and(|max| served >= max) {
+                debug!(
+                    served,
+                    "last request of the connection (max_requests_per_connection)"
+                );
+                head.set_close();
+            }
             let pending = logged::begin(&shard, &mut client, Some(&head), mark);
             let next = exchange::handle(&shard, &snapshot, &mut client, head).await;
             if let Some(pending) = pending {

@@ -6,7 +6,7 @@
 //! A small response body already in the buffer goes out in the same write
 //! as the response head.
 
-use super::body::{self, PumpError, Source};
+use super::body::{self, Chunking, PumpError, Source};
 use super::exchange::{refuse, Request, COALESCE};
 use super::{io, Client, Next};
 use crate::shard::Shard;
@@ -194,15 +194,21 @@ pub(super) async fn respond(
                         stream: &mut up.stream,
                         buf: &mut up.buf,
                         read_timeout,
+                        pace: None,
                     };
                     let dst = &mut client.stream;
                     // Boxed for the same reason as the request body pump.
                     Box::pin(async move {
                         match other {
                             BodyKind::Length(n) => body::length(&mut src, dst, n).await,
-                            BodyKind::Chunked => body::chunked(&mut src, dst, dechunk, None)
-                                .await
-                                .map(|_| ()),
+                            BodyKind::Chunked => {
+                                let mode = if dechunk {
+                                    Chunking::Dechunk
+                                } else {
+                                    Chunking::Rechunk
+                                };
+                                body::chunked(&mut src, dst, mode, None).await.map(|_| ())
+                            }
                             _ => body::until_eof(&mut src, dst).await.map(|_| ()),
                         }
                     })

@@ -72,6 +72,11 @@ impl TlsStream {
         Ok(s)
     }
 
+    /// The TCP socket under the session.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
     /// The rustls session (negotiated version, cipher, ALPN, SNI).
     pub fn session(&self) -> &Connection {
         &self.session

@@ -11,6 +11,7 @@ mod access_log;
 mod auth;
 mod files;
 mod policy;
+mod request_limits;
 mod route;
 mod server;
 mod tls;

@@ -8,6 +8,7 @@ use super::super::model::{Driver, Limits, Server, Shards, Uring};
 use super::super::raw::{IntOrString, RawDriver, RawServer, RawUring};
 use super::super::raw_tls::{RawListen, RawListenEntry};
 use super::policy::{rate_limit, Scope};
+use super::request_limits::{self, request_limits};
 use super::{duration, integer, size, socket_addr, to_usize};
 
 pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
@@ -19,6 +20,8 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         return placeholder();
     };
 
+    // Before `raw` is taken apart; these keys are checked first.
+    let requests = request_limits(&raw, errors);
     let listen = listen(raw.listen, errors);
     let admin = raw.admin.as_deref().and_then(|text| {
         let addr = errors.check("server.admin", socket_addr(text))?;
@@ -135,6 +138,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
             .rate_limit
             .and_then(|r| rate_limit(errors, "server.rate_limit", r, Scope::Server)),
         rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
+        requests,
     }
 }
 
@@ -257,5 +261,6 @@ fn placeholder() -> Server {
         max_connections: to_usize(d::MAX_CONNECTIONS),
         rate_limit: None,
         rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
+        requests: request_limits::placeholder(),
     }
 }

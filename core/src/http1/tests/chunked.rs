@@ -34,6 +34,12 @@ const VALID: &[(&[u8], &[u8], &[u8])] = &[
         b"rest",
     ),
     (b"2\r\n\r\n\r\n0\r\n\r\n", b"\r\n", b""),
+    // Extension grammar: BWS around ';' and '=', tokens and quoted strings.
+    (
+        b"5 ; a = b ;c;d=\"x\\\"y;z\"\r\nhello\r\n0;e=\"\"\r\n\r\n",
+        b"hello",
+        b"",
+    ),
     (b"ffffffffffffffff\r\n", b"", b""),
 ];
 
@@ -107,6 +113,61 @@ const INVALID: &[(&str, &[u8], ChunkedError)] = &[
     (
         "NUL in extension",
         b"5;a\0\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension without a name",
+        b"5;\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension name missing before =",
+        b"5;=v\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension value missing",
+        b"5;a=\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension name with space",
+        b"5;a b\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension value with space",
+        b"5;a=b c\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension trailing space",
+        b"5;a \r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension value not a token",
+        b"5;a=b@c\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension quoted then token",
+        b"5;a=\"x\"y\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension quoted unterminated",
+        b"5;a=\"x\r\n",
+        ChunkedError::InvalidExtension,
+    ),
+    (
+        "extension bare CR",
+        b"5;a\rb\r\n",
+        ChunkedError::BadLineEnding,
+    ),
+    (
+        "extension two semicolons",
+        b"5;;a\r\n",
         ChunkedError::InvalidExtension,
     ),
     (

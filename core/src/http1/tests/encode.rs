@@ -184,13 +184,11 @@ fn response_hop_by_hop_fields_are_removed_and_via_appended() {
 }
 
 #[test]
-fn response_chunked_wins_over_length_and_dechunk_drops_it() {
-    let head = response(
-        b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\nX: y\r\n\r\n",
-    );
+fn response_framing_is_rewritten_and_dechunk_drops_it() {
+    let head = response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding:  Chunked \r\nX: y\r\n\r\n");
     assert_eq!(
         encode_res(&head, &KEEP),
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX: y\r\nVia: 1.1 ringgate\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nX: y\r\nTransfer-Encoding: chunked\r\nVia: 1.1 ringgate\r\n\r\n"
     );
     let dechunk = ResponseOptions {
         keep_alive: false,
@@ -202,6 +200,47 @@ fn response_chunked_wins_over_length_and_dechunk_drops_it() {
         encode_res(&head, &dechunk),
         "HTTP/1.1 200 OK\r\nX: y\r\nVia: 1.1 ringgate\r\nConnection: close\r\n\r\n"
     );
+    // Agreeing copies of Content-Length become one field.
+    let listed =
+        response(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 02\r\n\r\nhi");
+    assert_eq!(
+        encode_res(&listed, &KEEP),
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nVia: 1.1 ringgate\r\n\r\n"
+    );
+    // A close-delimited body keeps the codings it is in; a HEAD response
+    // its length.
+    let gzip = response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
+    assert!(encode_res(&gzip, &KEEP).contains("\r\nTransfer-Encoding: gzip\r\n"));
+    let to_head = read_response(
+        &[b"HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n"],
+        &Limits::default(),
+        true,
+    )
+    .0
+    .unwrap()
+    .unwrap();
+    assert!(encode_res(&to_head, &KEEP).contains("\r\nContent-Length: 42\r\n"));
+}
+
+#[test]
+fn request_framing_is_the_gateways_own() {
+    // Agreeing Content-Length copies are sent as one field.
+    let head = request(
+        b"PUT /p HTTP/1.1\r\nContent-Length: 3, 3\r\nHost: h\r\ncontent-length: 003\r\n\r\n",
+    );
+    let out = encode_req(&head, &fwd(b"/p"));
+    assert_eq!(out.matches("ontent-").count(), 1, "{out}");
+    assert!(out.contains("\r\nContent-Length: 3\r\n"), "{out}");
+    // A chunked request is announced as the gateway will send it.
+    let head = request(b"POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ChUnKeD\r\n\r\n");
+    let out = encode_req(&head, &fwd(b"/p"));
+    assert!(out.contains("\r\nTransfer-Encoding: chunked\r\n"), "{out}");
+    assert!(!out.contains("ChUnKeD"), "{out}");
+    // An empty body announced with a length keeps it.
+    let head = request(b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+    assert!(encode_req(&head, &fwd(b"/p")).contains("\r\nContent-Length: 0\r\n"));
+    let head = request(b"GET /p HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert!(!encode_req(&head, &fwd(b"/p")).contains("Content-Length"));
 }
 
 #[test]
