@@ -79,6 +79,8 @@ pub struct Server {
     pub rate_limit: Option<RateLimit>,
     /// Slots of the table that holds every keyed rate limit's keys.
     pub rate_limit_table_size: usize,
+    /// IP allow/deny for every request, checked before routing.
+    pub access: Option<std::sync::Arc<crate::access::Access>>,
 }
 
 /// Number of shards.
@@ -221,6 +223,10 @@ pub struct Route {
     pub retry: Option<Retry>,
     /// Who may use the route (`auth = { ... }`); `None` lets everyone in.
     pub auth: Option<std::sync::Arc<crate::auth::RouteAuth>>,
+    /// IP allow/deny (`access = { ... }`), checked before everything else.
+    pub access: Option<std::sync::Arc<crate::access::Access>>,
+    /// CORS (`cors = { ... }`): preflights answered, response fields added.
+    pub cors: Option<std::sync::Arc<crate::cors::Cors>>,
 }
 
 /// A host match, lowercase.

@@ -78,6 +78,7 @@ pub(crate) struct RawServer {
     pub max_connections: Option<i64>,
     pub rate_limit: Option<RawRateLimit>,
     pub rate_limit_table_size: Option<i64>,
+    pub access: Option<super::raw_access::RawAccess>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -156,6 +157,8 @@ pub(crate) struct RawRoute {
     pub concurrency: Option<RawConcurrency>,
     pub retry: Option<RawRetry>,
     pub auth: Option<super::raw_auth::RawAuth>,
+    pub access: Option<super::raw_access::RawAccess>,
+    pub cors: Option<super::raw_access::RawCors>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@
 //! placeholder so checking can go on; the placeholders never escape because
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
+mod access;
 mod auth;
 mod files;
 mod policy;
@@ -31,6 +32,7 @@ impl TryFrom<RawConfig> for Config {
     fn try_from(mut raw: RawConfig) -> Result<Config, ConfigErrors> {
         let mut errors = Errors::default();
         let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
+        let server_access = raw.server.as_mut().and_then(|s| s.access.take());
         let mut server = server::server(raw.server, &mut errors);
         server.admin_tokens = token_file.and_then(|name| {
             files::load_text(
@@ -41,10 +43,17 @@ impl TryFrom<RawConfig> for Config {
                 |text| KeyStore::parse(text).map(Arc::new),
             )
         });
+        let access_cors: Vec<_> = raw
+            .routes
+            .iter_mut()
+            .map(|r| (r.access.take(), r.cors.take()))
+            .collect();
         let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
         let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
         auth::apply(&mut routes, auths, raw.base_dir.as_deref(), &mut errors);
+        server.access = server_access.map(|a| access::access(&mut errors, "server.access", a));
+        access::apply(&mut routes, access_cors, &mut errors);
         errors.into_result(Config {
             server,
             upstreams,

@@ -130,6 +130,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
             .rate_limit
             .and_then(|r| rate_limit(errors, "server.rate_limit", r, Scope::Server)),
         rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
+        access: None,
     }
 }
 
@@ -248,5 +249,6 @@ fn placeholder() -> Server {
         max_connections: to_usize(d::MAX_CONNECTIONS),
         rate_limit: None,
         rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
+        access: None,
     }
 }
