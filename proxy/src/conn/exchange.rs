@@ -1,4 +1,5 @@
-//! One request's way through the gateway: route, admit (limits), authenticate,
+//! One request's way through the gateway: route, gate (IP access, CORS
+//! preflight), admit (limits), authenticate,
 //! pick a target, forward the head and stream the body upstream, retry a
 //! failed try where the route allows it, then hand the response to
 //! [`super::response`].
@@ -7,10 +8,10 @@
 //! and a small response body in the same write as the response head, so a
 //! typical request costs one read and one write on each side.
 
-use super::admit;
 use super::body::{self, PumpError, Source};
 use super::response::{read_response, respond, shard_idle_timeout, RespError};
 use super::target::{self, Outcome, UpstreamRef};
+use super::{admit, gate};
 use super::{io, reply, Client, Next};
 use crate::clock;
 use crate::metrics::policy::Refusal;
@@ -60,6 +61,14 @@ pub async fn handle(
         .router
         .find(head.method(), head.host(), head.path(), &Lookup(&head))
         .and_then(|i| cfg.routes.get(i).map(|r| (i, r)));
+    // Boxed and skipped when no access rule or CORS applies, as admission.
+    if gate::needed(cfg, found.map(|f| f.1)) {
+        let server_access = cfg.server.access.as_deref();
+        let gate = gate::check(shard, client, &head, server_access, found);
+        if let Err(next) = Box::pin(gate).await {
+            return next;
+        }
+    }
     let now = clock::now();
     let route_found = found.map(|f| f.0);
     // Boxed and skipped when nothing limits this request: the common
@@ -70,7 +79,7 @@ pub async fn handle(
         None => Ok(admit::Admitted::default()),
         Some(admission) => admission.await,
     };
-    let admitted = match admitted {
+    let mut admitted = match admitted {
         Ok(admitted) => admitted,
         Err(refused) => {
             let why = match refused.failure {
@@ -93,6 +102,9 @@ pub async fn handle(
     let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
+    if let Some(cors) = route.cors.as_deref() {
+        cors.actual(&head, &mut admitted.headers);
+    }
     let auth = match crate::auth::check(shard, client, &head, route_index, route).await {
         Ok(granted) => granted,
         Err(next) => return next,

@@ -10,6 +10,7 @@
 pub mod admit;
 pub mod body;
 pub mod exchange;
+pub mod gate;
 pub mod guard;
 pub mod head;
 pub mod io;
