@@ -2,7 +2,7 @@
 //! forwarded, before authentication, after the IP check), allowed and
 //! refused origins, methods and headers, the origin echoed with
 //! credentials, `*` without, `Vary: Origin`, the fields on actual
-//! responses, and bad `cors` tables refused by `ringgate check` with paths.
+//! responses and on the gateway's own refusals, and bad `cors` tables refused by `ringgate check` with paths.
 
 use std::process::Command;
 use std::time::Duration;
@@ -120,9 +120,15 @@ fn preflight_is_answered_at_the_edge_before_auth() {
         "{head}"
     );
     assert_eq!(o.request_count(), 0, "a preflight reached the origin");
-    // The actual request still needs its key.
-    let (status, _, _) = curl_i(&["-H", "Origin: https://app.example", &gw.url("/api/items")]);
+    // The actual request still needs its key; the 401 carries the CORS
+    // fields so the page's script can read it.
+    let (status, head, _) = curl_i(&["-H", "Origin: https://app.example", &gw.url("/api/items")]);
     assert_eq!(status, 401);
+    assert!(
+        has(&head, "Access-Control-Allow-Origin: https://app.example"),
+        "{head}"
+    );
+    assert!(has(&head, "Vary: Origin"), "{head}");
     // A plain OPTIONS (no Access-Control-Request-Method) is not a preflight.
     let (status, _, _) = curl_i(&[
         "-X",

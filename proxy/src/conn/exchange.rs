@@ -69,6 +69,12 @@ pub async fn handle(
             return next;
         }
     }
+    // The route's CORS fields go on every answer from here on, the
+    // gateway's refusals included (a browser script can then read them).
+    let mut cors_lines = Vec::new();
+    if let Some(cors) = found.and_then(|f| f.1.cors.as_deref()) {
+        cors.actual(&head, &mut cors_lines);
+    }
     let now = clock::now();
     let route_found = found.map(|f| f.0);
     // Boxed and skipped when nothing limits this request: the common
@@ -81,7 +87,8 @@ pub async fn handle(
     };
     let mut admitted = match admitted {
         Ok(admitted) => admitted,
-        Err(refused) => {
+        Err(mut refused) => {
+            refused.headers.extend_from_slice(&cors_lines);
             let why = match refused.failure {
                 Failure::RateLimited => Refusal::RateLimited,
                 _ => Refusal::ConcurrencyLimited,
@@ -102,10 +109,9 @@ pub async fn handle(
     let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
-    if let Some(cors) = route.cors.as_deref() {
-        cors.actual(&head, &mut admitted.headers);
-    }
-    let auth = match crate::auth::check(shard, client, &head, route_index, route).await {
+    admitted.headers.extend_from_slice(&cors_lines);
+    let auth = crate::auth::check(shard, client, &head, route_index, route, &admitted.headers);
+    let auth = match auth.await {
         Ok(granted) => granted,
         Err(next) => return next,
     };
@@ -115,19 +121,23 @@ pub async fn handle(
         snap.policies.upstreams.get(route.upstream),
         snap.policies.routes.get(route_index),
     ) else {
-        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
+        let failure = Failure::NoTarget;
+        return refuse_with(
+            shard,
+            client,
+            &head,
+            Some(route_index),
+            failure,
+            &admitted.headers,
+        )
+        .await;
     };
     let max_body = route.max_body_bytes.or(cfg.server.max_body_bytes);
     if let (BodyKind::Length(n), Some(max)) = (head.body(), max_body) {
         if n > max {
-            return refuse(
-                shard,
-                client,
-                &head,
-                Some(route_index),
-                Failure::BodyTooLarge,
-            )
-            .await;
+            let failure = Failure::BodyTooLarge;
+            let extra = &admitted.headers;
+            return refuse_with(shard, client, &head, Some(route_index), failure, extra).await;
         }
     }
     if head.expects_continue()
@@ -185,7 +195,8 @@ pub(super) struct Request<'a> {
     pub(super) started: Instant,
     /// When it arrived, on the policies' clock.
     pub(super) now: Nanos,
-    /// Header lines added to the response (rate-limit quota).
+    /// Header lines added to the response (rate-limit quota, CORS), and to
+    /// the gateway's own refusals.
     pub(super) extra_headers: &'a [u8],
     /// Identity headers and edits from the route's authentication.
     pub(super) auth: Option<Granted<'a>>,
@@ -303,7 +314,8 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                     let route = Some(req.route_index);
                     shard.metrics.policy.refused(route, Refusal::NoUsableTarget);
                 }
-                return refuse(shard, client, head, Some(req.route_index), failure).await;
+                let route = Some(req.route_index);
+                return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
             }
         };
         let index = chosen.index;
@@ -316,14 +328,9 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                 Outcome::Abandoned,
                 0,
             );
-            return refuse(
-                shard,
-                client,
-                head,
-                Some(req.route_index),
-                Failure::NoTarget,
-            )
-            .await;
+            let route = Some(req.route_index);
+            let failure = Failure::NoTarget;
+            return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
         };
         let result = try_target(
             shard,
@@ -378,7 +385,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                 tried.push(index);
                 Box::pin(monoio::time::sleep(delay)).await;
             }
-            None => return refuse(shard, client, head, Some(req.route_index), failure).await,
+            None => {
+                let route = Some(req.route_index);
+                return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
+            }
         }
     }
 }
