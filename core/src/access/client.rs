@@ -21,11 +21,7 @@ pub fn client_ip(peer: IpAddr, head: &RequestHead, trusted: &CidrSet) -> IpAddr 
     if trusted.is_empty() || !trusted.contains(peer) {
         return peer;
     }
-    let values = head
-        .headers()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(b"x-forwarded-for"))
-        .map(|(_, value)| value);
-    walk(peer, values, trusted)
+    walk(peer, head.forwarded_for(), trusted)
 }
 
 /// The walk over `X-Forwarded-For` values (in field order), done left to
