@@ -61,6 +61,8 @@ pub enum Failure {
     Unauthenticated,
     /// The request's credentials are wrong, unknown or expired (401).
     BadCredentials,
+    /// The client's address is refused by an `access` rule (403).
+    Forbidden,
     /// The forward-auth service refused the connection, reset it or
     /// closed it before answering (502).
     AuthUnreachable,
@@ -76,6 +78,7 @@ impl Failure {
         match self {
             Failure::BadRequest => 400,
             Failure::Unauthenticated | Failure::BadCredentials => 401,
+            Failure::Forbidden => 403,
             Failure::NoRoute => 404,
             Failure::HeaderTimeout | Failure::BodyTimeout => 408,
             Failure::NotImplemented => 501,
@@ -121,6 +124,7 @@ impl Failure {
             }
             Failure::Unauthenticated => "authentication required",
             Failure::BadCredentials => "invalid credentials",
+            Failure::Forbidden => "access denied",
             Failure::AuthUnreachable => "auth service unreachable",
             Failure::AuthBadResponse => "auth service sent an invalid response",
             Failure::AuthTimeout => "auth service timed out",
@@ -139,7 +143,8 @@ impl Failure {
             | Failure::HeadersTooLarge
             | Failure::RateLimited
             | Failure::Unauthenticated
-            | Failure::BadCredentials => Source::Client,
+            | Failure::BadCredentials
+            | Failure::Forbidden => Source::Client,
             Failure::UpstreamRefused
             | Failure::UpstreamReset
             | Failure::UpstreamBadResponse
@@ -164,7 +169,10 @@ impl Failure {
         self.source() == Source::Client
             && !matches!(
                 self,
-                Failure::RateLimited | Failure::Unauthenticated | Failure::BadCredentials
+                Failure::RateLimited
+                    | Failure::Unauthenticated
+                    | Failure::BadCredentials
+                    | Failure::Forbidden
             )
     }
 
@@ -231,6 +239,7 @@ mod tests {
             (Failure::CircuitOpen, 503),
             (Failure::Unauthenticated, 401),
             (Failure::BadCredentials, 401),
+            (Failure::Forbidden, 403),
             (Failure::AuthUnreachable, 502),
             (Failure::AuthBadResponse, 502),
             (Failure::AuthTimeout, 504),

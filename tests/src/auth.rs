@@ -1,28 +1,25 @@
-//! Credentials for the authentication tests: a folder of auth files, API
-//! key digests made with `sha256sum` as the docs tell operators to, bcrypt
-//! htpasswd lines, and JWTs signed with the test-only keys of
-//! `fixtures/auth/` (see the README there).
+//! Credentials for the authentication tests, made by tools outside ringgate
+//! so the gateway is checked against what real issuers produce: API key
+//! digests by `sha256sum` (as the docs tell operators), bcrypt htpasswd
+//! lines by Apache's `htpasswd -nbB`, JWTs signed and JWKs written by
+//! Python's PyJWT (with `cryptography`) from the test-only openssl keys of
+//! `fixtures/auth/` (see the README there). A missing tool fails the test
+//! with the command that installs it (`.ci/run` installs them all).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::process::run;
+use crate::process::{run, Finished};
 
 /// The path of fixture `name` in `tests/fixtures/auth/`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/auth")
         .join(name)
-}
-
-/// The text of fixture `name`.
-pub fn fixture_text(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("read fixture {name}: {e}"))
 }
 
 /// A temp folder for keys files, htpasswd files and key sets.
@@ -66,10 +63,26 @@ pub fn sha256sum(key: &str) -> String {
         .to_owned()
 }
 
-/// An htpasswd line for `user` with a bcrypt hash of `password` (cost 4:
-/// the tests need speed, not strength).
+/// `htpasswd -nbB -C 4 USER PASSWORD`: an htpasswd line with a bcrypt
+/// hash (`$2y$`, cost 4: the tests need speed, not strength).
 pub fn htpasswd_line(user: &str, password: &str) -> String {
-    format!("{user}:{}\n", bcrypt::hash(password, 4).expect("bcrypt"))
+    let out = run(
+        Command::new("sh").args([
+            "-c",
+            "command -v htpasswd >/dev/null || { echo 'htpasswd is missing: apt-get install apache2-utils (see .ci/run)' >&2; exit 127; }; htpasswd -nbB -C 4 \"$1\" \"$2\"",
+            "sh",
+            user,
+            password,
+        ]),
+        Duration::from_secs(10),
+    );
+    out.assert_success("htpasswd -nbB");
+    let line = out.stdout_text().trim().to_owned();
+    assert!(
+        line.starts_with(&format!("{user}:$2y$04$")),
+        "unexpected htpasswd output {line:?}"
+    );
+    format!("{line}\n")
 }
 
 /// Seconds since the Unix epoch.
@@ -80,23 +93,65 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// A JWT over `claims` signed by the private key in fixture `key_file`.
-pub fn sign(alg: Algorithm, key_file: &str, kid: Option<&str>, claims: &Value) -> String {
-    let pem = std::fs::read(fixture(key_file)).expect("read private key");
-    let key = match alg {
-        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(&pem),
-        Algorithm::EdDSA => EncodingKey::from_ed_pem(&pem),
-        _ => EncodingKey::from_rsa_pem(&pem),
-    }
-    .expect("private key");
-    let mut header = Header::new(alg);
-    header.kid = kid.map(str::to_owned);
-    jsonwebtoken::encode(&header, claims, &key).expect("sign token")
+/// Python prelude: PyJWT and cryptography, or a clear failure.
+const PYJWT: &str = r#"
+import json, sys
+try:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+except ImportError as e:
+    sys.exit("PyJWT and cryptography are needed: python3 -m pip install pyjwt==2.15.1 cryptography==48.0.0 (see .ci/run): %s" % e)
+"#;
+
+fn pyjwt(body: &str, args: &[&str]) -> String {
+    let out: Finished = crate::process::python(&format!("{PYJWT}{body}"), args);
+    out.assert_success("python3 with PyJWT");
+    out.stdout_text().trim().to_owned()
 }
 
-/// A JWKS document holding the JWK fixtures `names`.
-pub fn jwks(names: &[&str]) -> String {
-    let keys: Vec<String> = names.iter().map(|n| fixture_text(n)).collect();
+/// A JWT over `claims` signed by PyJWT with `alg` (`RS256`, `ES256`,
+/// `EdDSA`, ...) and the private key in fixture `key_file` (PKCS#8 PEM
+/// made by openssl), with `kid` in its header when given.
+pub fn sign(alg: &str, key_file: &str, kid: Option<&str>, claims: &Value) -> String {
+    let key = fixture(key_file).display().to_string();
+    pyjwt(
+        r#"
+alg, key_path, kid, claims = sys.argv[1:5]
+key = open(key_path, "rb").read()
+headers = {"kid": kid} if kid else None
+print(jwt.encode(json.loads(claims), key, algorithm=alg, headers=headers))
+"#,
+        &[alg, &key, kid.unwrap_or(""), &claims.to_string()],
+    )
+}
+
+/// An unsigned (`alg: none`) JWT over `claims`, made by PyJWT.
+pub fn unsigned(claims: &Value) -> String {
+    pyjwt(
+        r#"print(jwt.encode(json.loads(sys.argv[1]), None, algorithm="none"))"#,
+        &[&claims.to_string()],
+    )
+}
+
+/// The public key in fixture `pub_pem` as a JWK with `kid` and `alg`,
+/// written by PyJWT.
+pub fn jwk(pub_pem: &str, kid: &str, alg: &str) -> String {
+    let pem = fixture(pub_pem).display().to_string();
+    pyjwt(
+        r#"
+pem_path, kid, alg = sys.argv[1:4]
+key = serialization.load_pem_public_key(open(pem_path, "rb").read())
+family = {"RS": jwt.algorithms.RSAAlgorithm, "ES": jwt.algorithms.ECAlgorithm, "Ed": jwt.algorithms.OKPAlgorithm}[alg[:2]]
+d = family.to_jwk(key, as_dict=True)
+d.update({"kid": kid, "alg": alg, "use": "sig"})
+print(json.dumps(d))
+"#,
+        &[&pem, kid, alg],
+    )
+}
+
+/// A JWKS document holding `keys` (JWKs as from [`jwk`]).
+pub fn jwks(keys: &[String]) -> String {
     format!("{{\"keys\": [{}]}}", keys.join(","))
 }
 

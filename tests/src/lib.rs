@@ -9,8 +9,8 @@
 //! throwaway CA with openssl and serves https with nginx; [`pattern`] is the
 //! deterministic byte stream used for byte-exact body checks; [`metrics`]
 //! parses the Prometheus text the admin endpoint serves; [`auth`] makes
-//! keys files, htpasswd files and signed tokens from the test-only keys in
-//! `fixtures/auth/`.
+//! keys files, htpasswd lines (Apache's `htpasswd`) and tokens and JWKs
+//! (PyJWT) from the test-only openssl keys in `fixtures/auth/`.
 //!
 //! Every socket has timeouts and every wait has a deadline, so a broken
 //! gateway makes a test fail, never hang.

@@ -1,4 +1,5 @@
-//! Basic authentication end to end: an htpasswd file of bcrypt hashes,
+//! Basic authentication end to end: an htpasswd file of bcrypt hashes
+//! made by Apache's `htpasswd -nbB`,
 //! curl `-u`, the user forwarded as a header and the credentials not.
 
 use ringgate_tests::auth::{assert_identity, curl_i, htpasswd_line, start_behind, Files};

@@ -15,6 +15,7 @@ mod error;
 mod model;
 mod policy;
 mod raw;
+mod raw_access;
 mod raw_auth;
 mod raw_tls;
 mod request_limits;

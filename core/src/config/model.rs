@@ -86,6 +86,8 @@ pub struct Server {
     pub rate_limit_table_size: usize,
     /// Body timeout and rate, requests per connection.
     pub requests: RequestLimits,
+    /// IP allow/deny for every request, checked before routing.
+    pub access: Option<std::sync::Arc<crate::access::Access>>,
 }
 
 /// `[server.access_log]`.
@@ -264,6 +266,10 @@ pub struct Route {
     pub retry: Option<Retry>,
     /// Who may use the route (`auth = { ... }`); `None` lets everyone in.
     pub auth: Option<std::sync::Arc<crate::auth::RouteAuth>>,
+    /// IP allow/deny (`access = { ... }`), checked before everything else.
+    pub access: Option<std::sync::Arc<crate::access::Access>>,
+    /// CORS (`cors = { ... }`): preflights answered, response fields added.
+    pub cors: Option<std::sync::Arc<crate::cors::Cors>>,
 }
 
 /// A host match, lowercase.

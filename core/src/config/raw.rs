@@ -84,6 +84,7 @@ pub(crate) struct RawServer {
     pub min_body_rate: Option<String>,
     pub body_rate_window: Option<String>,
     pub max_requests_per_connection: Option<i64>,
+    pub access: Option<super::raw_access::RawAccess>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,6 +181,8 @@ pub(crate) struct RawRoute {
     pub concurrency: Option<RawConcurrency>,
     pub retry: Option<RawRetry>,
     pub auth: Option<super::raw_auth::RawAuth>,
+    pub access: Option<super::raw_access::RawAccess>,
+    pub cors: Option<super::raw_access::RawCors>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -228,6 +228,18 @@ pub fn encode_error_with(status: u16, reason: &str, extra: &[u8], close: bool, o
     out.push(b'\n');
 }
 
+/// Append a complete `204 No Content` response (the gateway's answer to a
+/// CORS preflight): the status line, `extra` lines, `Connection: close` if
+/// `close`, and no body.
+pub fn encode_no_content(extra: &[u8], close: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"HTTP/1.1 204 No Content\r\n");
+    out.extend_from_slice(extra);
+    if close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
 /// Add `extra` header lines (each `Name: value\r\n`) to the head that `out`
 /// ends with (just encoded: it ends in the blank line `\r\n\r\n`).
 pub fn append_fields(out: &mut Vec<u8>, extra: &[u8]) {

@@ -188,6 +188,13 @@ impl RequestHead {
             .map(|s| s.get(&self.raw))
     }
 
+    /// The value of every `X-Forwarded-For` field, in order (found by the
+    /// kind the parser recorded: no name comparison).
+    pub fn forwarded_for(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.headers
+            .values(&self.raw, super::headers::HeaderKind::XForwardedFor)
+    }
+
     /// Like [`RequestHead::header`], as a zero-copy slice of [`RequestHead::raw`].
     pub fn header_bytes(&self, name_lowercase: &str) -> Option<Bytes> {
         let span = self.headers.find(&self.raw, name_lowercase)?;

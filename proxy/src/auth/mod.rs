@@ -81,13 +81,15 @@ fn salt() -> [u8; 16] {
 
 /// Run `route`'s authentication for `head`. `Ok(None)`: the route has none;
 /// `Ok(Some(grant))`: forward with the grant's header edits; `Err(next)`:
-/// the client has been answered.
+/// the client has been answered (a 401 with the `extra` header lines too:
+/// CORS, quota).
 pub async fn check<'a>(
     shard: &Shard,
     client: &mut Client,
     head: &RequestHead,
     route_index: usize,
     route: &'a Route,
+    extra: &[u8],
 ) -> Result<Option<Granted<'a>>, Next> {
     let Some(auth) = route.auth.as_deref() else {
         return Ok(None);
@@ -129,7 +131,17 @@ pub async fn check<'a>(
     match decided {
         Ok(granted) => Ok(Some(granted)),
         Err(denial) => {
-            Err(Box::pin(deny(shard, client, head, route_index, route, auth, &denial)).await)
+            let deny = deny(
+                shard,
+                client,
+                head,
+                route_index,
+                route,
+                auth,
+                &denial,
+                extra,
+            );
+            Err(Box::pin(deny).await)
         }
     }
 }
@@ -143,7 +155,8 @@ pub(crate) fn close_after(shard: &Shard, head: &RequestHead) -> bool {
 }
 
 /// Answer a refused request: the failure's status and body plus the
-/// challenge, a log line, the metrics.
+/// challenge and `extra` lines, a log line, the metrics.
+#[allow(clippy::too_many_arguments)]
 async fn deny(
     shard: &Shard,
     client: &mut Client,
@@ -152,6 +165,7 @@ async fn deny(
     route: &Route,
     auth: &RouteAuth,
     denial: &Denial,
+    extra: &[u8],
 ) -> Next {
     let status = denial.failure.status();
     info!(
@@ -163,15 +177,9 @@ async fn deny(
         reason = denial.detail,
         "authentication failed"
     );
-    answer(
-        shard,
-        client,
-        head,
-        route_index,
-        denial.failure,
-        &denial.header_lines(),
-    )
-    .await
+    let mut lines = denial.header_lines();
+    lines.extend_from_slice(extra);
+    answer(shard, client, head, route_index, denial.failure, &lines).await
 }
 
 /// Write `failure` (with `extra` header lines) as the answer to `head` and

@@ -1,4 +1,5 @@
-//! One request's way through the gateway: route, admit (limits), authenticate,
+//! One request's way through the gateway: route, gate (IP access, CORS
+//! preflight), admit (limits), authenticate,
 //! pick a target, forward the head and stream the body upstream, retry a
 //! failed try where the route allows it, then hand the response to
 //! [`super::response`].
@@ -7,11 +8,11 @@
 //! and a small response body in the same write as the response head, so a
 //! typical request costs one read and one write on each side.
 
-use super::admit;
 use super::body::{self, Chunking, PumpError, Source};
 use super::pace::Pace;
 use super::response::{read_response, respond, RespError};
 use super::target::{self, Outcome, UpstreamRef};
+use super::{admit, gate};
 use super::{io, reply, Client, Next};
 use crate::clock;
 use crate::metrics::policy::Refusal;
@@ -61,6 +62,20 @@ pub async fn handle(
         .router
         .find(head.method(), head.host(), head.path(), &Lookup(&head))
         .and_then(|i| cfg.routes.get(i).map(|r| (i, r)));
+    // Boxed and skipped when no access rule or CORS applies, as admission.
+    if gate::needed(cfg, found.map(|f| f.1)) {
+        let server_access = cfg.server.access.as_deref();
+        let gate = gate::check(shard, client, &head, server_access, found);
+        if let Err(next) = Box::pin(gate).await {
+            return next;
+        }
+    }
+    // The route's CORS fields go on every answer from here on, the
+    // gateway's refusals included (a browser script can then read them).
+    let mut cors_lines = Vec::new();
+    if let Some(cors) = found.and_then(|f| f.1.cors.as_deref()) {
+        cors.actual(&head, &mut cors_lines);
+    }
     let now = clock::now();
     let route_found = found.map(|f| f.0);
     // Boxed and skipped when nothing limits this request: the common
@@ -71,9 +86,10 @@ pub async fn handle(
         None => Ok(admit::Admitted::default()),
         Some(admission) => admission.await,
     };
-    let admitted = match admitted {
+    let mut admitted = match admitted {
         Ok(admitted) => admitted,
-        Err(refused) => {
+        Err(mut refused) => {
+            refused.headers.extend_from_slice(&cors_lines);
             let why = match refused.failure {
                 Failure::RateLimited => Refusal::RateLimited,
                 _ => Refusal::ConcurrencyLimited,
@@ -94,7 +110,9 @@ pub async fn handle(
     let Some((route_index, route)) = found else {
         return refuse(shard, client, &head, None, Failure::NoRoute).await;
     };
-    let auth = match crate::auth::check(shard, client, &head, route_index, route).await {
+    admitted.headers.extend_from_slice(&cors_lines);
+    let auth = crate::auth::check(shard, client, &head, route_index, route, &admitted.headers);
+    let auth = match auth.await {
         Ok(granted) => granted,
         Err(next) => return next,
     };
@@ -104,19 +122,23 @@ pub async fn handle(
         snap.policies.upstreams.get(route.upstream),
         snap.policies.routes.get(route_index),
     ) else {
-        return refuse(shard, client, &head, Some(route_index), Failure::NoTarget).await;
+        let failure = Failure::NoTarget;
+        return refuse_with(
+            shard,
+            client,
+            &head,
+            Some(route_index),
+            failure,
+            &admitted.headers,
+        )
+        .await;
     };
     let max_body = route.max_body_bytes.or(cfg.server.max_body_bytes);
     if let (BodyKind::Length(n), Some(max)) = (head.body(), max_body) {
         if n > max {
-            return refuse(
-                shard,
-                client,
-                &head,
-                Some(route_index),
-                Failure::BodyTooLarge,
-            )
-            .await;
+            let failure = Failure::BodyTooLarge;
+            let extra = &admitted.headers;
+            return refuse_with(shard, client, &head, Some(route_index), failure, extra).await;
         }
     }
     if head.expects_continue()
@@ -174,7 +196,8 @@ pub(super) struct Request<'a> {
     pub(super) started: Instant,
     /// When it arrived, on the policies' clock.
     pub(super) now: Nanos,
-    /// Header lines added to the response (rate-limit quota).
+    /// Header lines added to the response (rate-limit quota, CORS), and to
+    /// the gateway's own refusals.
     pub(super) extra_headers: &'a [u8],
     /// Identity headers and edits from the route's authentication.
     pub(super) auth: Option<Granted<'a>>,
@@ -293,7 +316,8 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                     let route = Some(req.route_index);
                     shard.metrics.policy.refused(route, Refusal::NoUsableTarget);
                 }
-                return refuse(shard, client, head, Some(req.route_index), failure).await;
+                let route = Some(req.route_index);
+                return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
             }
         };
         let index = chosen.index;
@@ -306,14 +330,9 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                 Outcome::Abandoned,
                 0,
             );
-            return refuse(
-                shard,
-                client,
-                head,
-                Some(req.route_index),
-                Failure::NoTarget,
-            )
-            .await;
+            let route = Some(req.route_index);
+            let failure = Failure::NoTarget;
+            return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
         };
         let result = try_target(
             shard,
@@ -368,7 +387,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                 tried.push(index);
                 Box::pin(monoio::time::sleep(delay)).await;
             }
-            None => return refuse(shard, client, head, Some(req.route_index), failure).await,
+            None => {
+                let route = Some(req.route_index);
+                return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
+            }
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct ShardMetrics {
     auth_rejections: Vec<AtomicU64>,
     /// Connections by TLS mode and handshake outcomes.
     pub tls: tls::TlsMetrics,
+    /// Requests refused by an `access` rule, per route; the last entry is
+    /// `server.access` before routing.
+    access_denials: Vec<AtomicU64>,
 }
 
 impl ShardMetrics {
@@ -105,6 +108,9 @@ impl ShardMetrics {
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             tls: tls::TlsMetrics::default(),
+            access_denials: (0..=snapshot.config.routes.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
@@ -141,6 +147,15 @@ impl ShardMetrics {
     /// The authentication of `route` refused a request.
     pub fn auth_rejected(&self, route: usize) {
         if let Some(c) = self.auth_rejections.get(route) {
+            bump(c, 1);
+        }
+    }
+
+    /// An `access` rule refused a request: the route's, or with `None`
+    /// the server's.
+    pub fn access_denied(&self, route: Option<usize>) {
+        let index = route.unwrap_or(self.access_denials.len().saturating_sub(1));
+        if let Some(c) = self.access_denials.get(index) {
             bump(c, 1);
         }
     }
@@ -299,7 +314,35 @@ pub fn render(
     policy::render(&mut out, snapshot, &policies, health);
     render_auth(&mut out, snapshot, shards);
     tls::render(&mut out, shards);
+    render_access(&mut out, snapshot, shards);
     out
+}
+
+/// `ringgate_access_denied_total{route}` for routes with an `access` table,
+/// and `route="(server)"` for `server.access`.
+fn render_access(out: &mut String, snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) {
+    out.push_str("# HELP ringgate_access_denied_total Requests refused (403) by an IP access rule, by route; route=\"(server)\" is server.access.\n");
+    out.push_str("# TYPE ringgate_access_denied_total counter\n");
+    let cfg = &snapshot.config;
+    let routes = cfg
+        .routes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.access.is_some())
+        .map(|(i, r)| (i, label_value(&r.name)));
+    let server = cfg
+        .server
+        .access
+        .is_some()
+        .then(|| (cfg.routes.len(), "(server)".to_owned()));
+    for (i, name) in routes.chain(server) {
+        let n: u64 = shards
+            .iter()
+            .filter_map(|s| s.access_denials.get(i))
+            .map(|a| a.load(Ordering::Relaxed))
+            .sum();
+        let _ = writeln!(out, "ringgate_access_denied_total{{route=\"{name}\"}} {n}");
+    }
 }
 
 /// `ringgate_auth_rejections_total{route,auth}` for routes with authentication.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::defaults as d;
 use super::*;
 
+mod access;
 mod errors;
 mod policy;
 mod request_limits;

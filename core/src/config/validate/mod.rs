@@ -7,6 +7,7 @@
 //! placeholder so checking can go on; the placeholders never escape because
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
+mod access;
 mod access_log;
 mod auth;
 mod files;
@@ -37,6 +38,7 @@ impl TryFrom<RawConfig> for Config {
         let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
         let listen_tls = tls::take_server(raw.server.as_mut());
         let upstream_tls = tls::take_upstreams(raw.upstreams.0.iter_mut().map(|(_, u)| u));
+        let server_access = raw.server.as_mut().and_then(|s| s.access.take());
         let mut server = server::server(raw.server, &mut errors);
         tls::apply_server(&mut server, listen_tls, base.as_deref(), &mut errors);
         if let Some(log) = &mut server.access_log {
@@ -54,11 +56,18 @@ impl TryFrom<RawConfig> for Config {
                 |text| KeyStore::parse(text).map(Arc::new),
             )
         });
+        let access_cors: Vec<_> = raw
+            .routes
+            .iter_mut()
+            .map(|r| (r.access.take(), r.cors.take()))
+            .collect();
         let mut upstreams = upstream::upstreams(raw.upstreams, &mut errors);
         tls::apply_upstreams(&mut upstreams, upstream_tls, base.as_deref(), &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
         let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
         auth::apply(&mut routes, auths, base.as_deref(), &mut errors);
+        server.access = server_access.map(|a| access::access(&mut errors, "server.access", a));
+        access::apply(&mut routes, access_cors, &mut errors);
         errors.into_result(Config {
             server,
             upstreams,

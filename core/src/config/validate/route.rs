@@ -174,6 +174,8 @@ fn route(index: usize, raw: RawRoute, upstreams: &[Upstream], errors: &mut Error
         concurrency,
         retry,
         auth: None,
+        access: None,
+        cors: None,
     }
 }
 

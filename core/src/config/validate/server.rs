@@ -139,6 +139,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
             .and_then(|r| rate_limit(errors, "server.rate_limit", r, Scope::Server)),
         rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
         requests,
+        access: None,
     }
 }
 
@@ -262,5 +263,6 @@ fn placeholder() -> Server {
         rate_limit: None,
         rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
         requests: request_limits::placeholder(),
+        access: None,
     }
 }
