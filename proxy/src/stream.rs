@@ -89,6 +89,15 @@ impl Stream {
         }
     }
 
+    /// The scheme the client used: `https` over any TLS, else `http`
+    /// (sent upstream as `X-Forwarded-Proto`).
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            Stream::Plain(_) => "http",
+            _ => "https",
+        }
+    }
+
     /// The TCP socket underneath (for socket options and peeks).
     pub fn tcp(&self) -> &TcpStream {
         match self {

@@ -268,7 +268,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
     let fwd = Forwarded {
         target: &path,
         client_ip: client.peer.ip(),
-        proto: "http",
+        proto: client.stream.get_ref().scheme(),
         host_rewrite: req.route.host_rewrite.as_deref(),
         upgrade: head.is_upgrade(),
         strip_expect: true,

@@ -2,7 +2,7 @@
 //! ciphertext buffers, with plaintext reads and writes for the connection
 //! code (through [`crate::stream::Stream`]).
 
-use super::session::{encrypt, take_plaintext, Fed, HandshakeError, Incoming, Outgoing};
+use super::session::{decrypt_buffered, encrypt, Fed, HandshakeError, Incoming, Outgoing};
 use bytes::BytesMut;
 use monoio::io::AsyncWriteRent;
 use monoio::net::TcpStream;
@@ -86,22 +86,15 @@ impl TlsStream {
     /// some arrives; returns the bytes appended (0 = EOF or close_notify).
     pub async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
-            let state = if self.rx.drained() {
-                self.session
-                    .process_new_packets()
-                    .map_err(|e| Fed::Tls(e).into_io())?
-            } else {
-                self.rx.feed(&mut self.session).map_err(Fed::into_io)?
-            };
+            let (n, closed) = decrypt_buffered(&mut self.rx, &mut self.session, buf)?;
             if self.session.wants_write() {
                 // Alerts, key updates: whatever the session must answer.
                 self.flush().await?;
             }
-            let available = state.plaintext_bytes_to_read();
-            if available > 0 {
-                return take_plaintext(&mut self.session, available, buf);
+            if n > 0 {
+                return Ok(n);
             }
-            if state.peer_has_closed() || (self.rx.eof && self.rx.drained()) {
+            if closed || self.rx.eof {
                 return Ok(0);
             }
             if self.rx.drained() && self.rx.fill(&mut self.tcp).await? == 0 {
