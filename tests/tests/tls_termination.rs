@@ -104,6 +104,17 @@ fn tls12_and_tls13_alpn_and_a_plain_listener_side_by_side() {
         &format!("http://{plain}/p"),
     ]);
     assert_eq!(plain_out.stdout_text(), "200", "plain listener");
+    // The upstream learns which scheme each client used.
+    let protos: Vec<String> = o
+        .requests()
+        .iter()
+        .map(|r| r.header("x-forwarded-proto").unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(protos.last().map(String::as_str), Some("http"), "{protos:?}");
+    assert!(
+        protos.iter().filter(|p| *p == "https").count() >= 4,
+        "TLS requests not marked https upstream: {protos:?}"
+    );
     let m = scrape(admin);
     assert_eq!(
         m.sum(
