@@ -29,4 +29,5 @@ pub mod runtime;
 pub mod server;
 pub mod shard;
 pub mod snapshot;
+pub mod sockopt;
 pub mod upstream;

@@ -39,6 +39,8 @@ pub struct Shard {
     pub drain: Rc<Drain>,
     /// Authentication caches and auth-service connections.
     pub auth: crate::auth::ShardAuth,
+    /// Initial read buffer sizes of new connections (`[server.buffers]`).
+    pub buffers: ringgate_core::config::Buffers,
     open: Cell<usize>,
     rng: Cell<u64>,
 }
@@ -55,6 +57,7 @@ impl Shard {
             .collect();
         let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
         let auth = crate::auth::ShardAuth::new(&snapshot);
+        let buffers = snapshot.config.server.buffers;
         Shard {
             index,
             snapshot: RefCell::new(Rc::new(snapshot)),
@@ -63,6 +66,7 @@ impl Shard {
             metrics,
             drain: Rc::new(Drain::default()),
             auth,
+            buffers,
             open: Cell::new(0),
             rng: Cell::new(seed ^ crate::clock::random_seed()),
         }

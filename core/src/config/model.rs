@@ -79,6 +79,15 @@ pub struct Server {
     pub rate_limit: Option<RateLimit>,
     /// Slots of the table that holds every keyed rate limit's keys.
     pub rate_limit_table_size: usize,
+    /// The tuning profile the settings started from (name or file), if any.
+    pub profile: Option<String>,
+    /// CPUs the shards are pinned to, in shard order; the process's
+    /// affinity mask when `None`.
+    pub cpus: Option<Vec<usize>>,
+    /// Initial connection read buffers.
+    pub buffers: super::tuning::Buffers,
+    /// Listening socket options and accept steering.
+    pub tcp: super::tuning::Tcp,
 }
 
 /// Number of shards.
@@ -112,6 +121,8 @@ pub struct Uring {
     pub sqpoll: bool,
     /// Idle time before the SQ poll thread sleeps.
     pub sqpoll_idle: Duration,
+    /// CPU the SQ poll thread is pinned to (`IORING_SETUP_SQ_AFF`).
+    pub sqpoll_cpu: Option<u32>,
 }
 
 impl Default for Uring {
@@ -124,6 +135,7 @@ impl Default for Uring {
             defer_taskrun: d::URING_DEFER_TASKRUN,
             sqpoll: d::URING_SQPOLL,
             sqpoll_idle: d::URING_SQPOLL_IDLE,
+            sqpoll_cpu: None,
         }
     }
 }

@@ -78,6 +78,11 @@ pub(crate) struct RawServer {
     pub max_connections: Option<i64>,
     pub rate_limit: Option<RawRateLimit>,
     pub rate_limit_table_size: Option<i64>,
+    // Per-core tuning (see `raw_tuning` and `profile`).
+    pub profile: Option<String>,
+    pub cpus: Option<super::raw_tuning::RawCpus>,
+    pub buffers: Option<super::raw_tuning::RawBuffers>,
+    pub tcp: Option<super::raw_tuning::RawTcp>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -96,6 +101,7 @@ pub(crate) struct RawUring {
     pub defer_taskrun: Option<bool>,
     pub sqpoll: Option<bool>,
     pub sqpoll_idle: Option<String>,
+    pub sqpoll_cpu: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

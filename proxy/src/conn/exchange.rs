@@ -450,7 +450,15 @@ async fn try_target(
         };
         let mut up = match pooled {
             Some(conn) => conn,
-            None => match connect(addr, req.config.connect_timeout, ui, index).await {
+            None => match connect(
+                addr,
+                req.config.connect_timeout,
+                ui,
+                index,
+                shard.buffers.upstream,
+            )
+            .await
+            {
                 Ok(conn) => {
                     shard.metrics.upstream_connected(ui);
                     conn

@@ -27,9 +27,6 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use tracing::{debug, Instrument};
 
-/// Initial capacity of a client connection's read buffer.
-pub const CLIENT_BUF: usize = 8 * 1024;
-
 /// A client connection and the buffers it owns.
 #[derive(Debug)]
 pub struct Client {
@@ -61,7 +58,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
     let task = async move {
         let mut client = Client {
             stream,
-            buf: BytesMut::with_capacity(CLIENT_BUF),
+            buf: BytesMut::with_capacity(shard.buffers.client),
             out: Vec::with_capacity(1024),
             peer,
         };

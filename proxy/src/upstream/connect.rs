@@ -7,12 +7,14 @@ use ringgate_core::status::Failure;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Connect to `addr` or say why not.
+/// Connect to `addr` or say why not; the connection's read buffer starts
+/// at `buffer` bytes (`server.buffers.upstream`).
 pub async fn connect(
     addr: SocketAddr,
     timeout: Duration,
     upstream: usize,
     target: usize,
+    buffer: usize,
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
     match monoio::time::timeout(timeout, TcpStream::connect_addr(addr)).await {
         Err(_) => Err((Failure::ConnectTimeout, None)),
@@ -20,7 +22,7 @@ pub async fn connect(
         Ok(Ok(stream)) => {
             // Small heads must not wait for Nagle; errors here are harmless.
             let _ = stream.set_nodelay(true);
-            Ok(UpstreamConn::new(stream, upstream, target))
+            Ok(UpstreamConn::new(stream, upstream, target, buffer))
         }
     }
 }

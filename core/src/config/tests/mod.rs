@@ -107,6 +107,7 @@ fn every_default() {
             defer_taskrun: true,
             sqpoll: false,
             sqpoll_idle: Duration::from_secs(1),
+            sqpoll_cpu: None,
         }
     );
     assert_eq!(s.header_timeout, Duration::from_secs(10));

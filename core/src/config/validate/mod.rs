@@ -12,6 +12,7 @@ mod files;
 mod policy;
 mod route;
 mod server;
+pub(super) mod tuning;
 mod upstream;
 
 use std::net::SocketAddr;

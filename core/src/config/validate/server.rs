@@ -7,7 +7,7 @@ use super::super::error::Errors;
 use super::super::model::{Driver, Limits, Server, Shards, Uring};
 use super::super::raw::{IntOrString, OneOrMany, RawDriver, RawServer, RawUring};
 use super::policy::{rate_limit, Scope};
-use super::{duration, integer, size, socket_addr, to_usize};
+use super::{duration, integer, size, socket_addr, to_usize, tuning};
 
 pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
     let Some(raw) = raw else {
@@ -130,6 +130,10 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
             .rate_limit
             .and_then(|r| rate_limit(errors, "server.rate_limit", r, Scope::Server)),
         rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
+        profile: raw.profile,
+        cpus: tuning::cpus(raw.cpus, errors),
+        buffers: tuning::buffers(raw.buffers, errors),
+        tcp: tuning::tcp(raw.tcp, errors),
     }
 }
 
@@ -188,13 +192,7 @@ fn listen(raw: Option<OneOrMany>, errors: &mut Errors) -> Vec<SocketAddr> {
 
 fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
     let Some(raw) = raw else {
-        return Uring {
-            entries: d::URING_ENTRIES,
-            coop_taskrun: d::URING_COOP_TASKRUN,
-            defer_taskrun: d::URING_DEFER_TASKRUN,
-            sqpoll: d::URING_SQPOLL,
-            sqpoll_idle: d::URING_SQPOLL_IDLE,
-        };
+        return Uring::default();
     };
     let entries = integer(
         errors,
@@ -213,11 +211,13 @@ fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
         );
         d::URING_ENTRIES
     };
+    let sqpoll = raw.sqpoll.unwrap_or(d::URING_SQPOLL);
     Uring {
         entries,
         coop_taskrun: raw.coop_taskrun.unwrap_or(d::URING_COOP_TASKRUN),
         defer_taskrun: raw.defer_taskrun.unwrap_or(d::URING_DEFER_TASKRUN),
-        sqpoll: raw.sqpoll.unwrap_or(d::URING_SQPOLL),
+        sqpoll,
+        sqpoll_cpu: tuning::sqpoll_cpu(raw.sqpoll_cpu, sqpoll, errors),
         sqpoll_idle: duration(
             errors,
             "server.uring.sqpoll_idle",
@@ -248,5 +248,9 @@ fn placeholder() -> Server {
         max_connections: to_usize(d::MAX_CONNECTIONS),
         rate_limit: None,
         rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
+        profile: None,
+        cpus: None,
+        buffers: Default::default(),
+        tcp: Default::default(),
     }
 }
