@@ -30,4 +30,5 @@ pub mod server;
 pub mod shard;
 pub mod snapshot;
 pub mod sockopt;
+pub mod tune;
 pub mod upstream;

@@ -23,9 +23,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use tracing::{error, info, warn};
 
-/// Load `path` and run until signalled.
-pub fn run_file(path: &Path) -> anyhow::Result<ExitCode> {
-    let config = config::load_file(path).map_err(ProxyError::Config)?;
+/// Load `path` (from tuning profile `profile`, if given) and run until signalled.
+pub fn run_file(path: &Path, profile: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = config::load_file_with_profile(path, profile).map_err(ProxyError::Config)?;
     run(config, |_| {})
 }
 
