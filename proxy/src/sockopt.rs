@@ -60,7 +60,7 @@ pub fn set_fastopen(socket: &impl AsRawFd, queue: u32) -> io::Result<()> {
 }
 
 // Classic BPF opcodes and the ancillary offset (linux/filter.h).
-const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20; // BPF_LD | BPF_W | BPF_ABS
+const BPF_LD_W_ABS: u16 = 0x20; // BPF_LD (0) | BPF_W (0) | BPF_ABS (0x20)
 const BPF_JMP_JEQ_K: u16 = 0x05 | 0x10; // BPF_JMP | BPF_JEQ | BPF_K
 const BPF_RET_K: u16 = 0x06; // BPF_RET | BPF_K
 const SKF_AD_OFF: u32 = 0xFFFF_F000; // (-0x1000) as u32

@@ -212,10 +212,12 @@ fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
         d::URING_ENTRIES
     };
     let sqpoll = raw.sqpoll.unwrap_or(d::URING_SQPOLL);
+    let (coop_taskrun, defer_taskrun) =
+        tuning::taskrun_flags(raw.coop_taskrun, raw.defer_taskrun, sqpoll, errors);
     Uring {
         entries,
-        coop_taskrun: raw.coop_taskrun.unwrap_or(d::URING_COOP_TASKRUN),
-        defer_taskrun: raw.defer_taskrun.unwrap_or(d::URING_DEFER_TASKRUN),
+        coop_taskrun,
+        defer_taskrun,
         sqpoll,
         sqpoll_cpu: tuning::sqpoll_cpu(raw.sqpoll_cpu, sqpoll, errors),
         sqpoll_idle: duration(

@@ -71,6 +71,32 @@ pub(super) fn sqpoll_cpu(raw: Option<i64>, sqpoll: bool, errors: &mut Errors) ->
     Some(to_u32(cpu))
 }
 
+/// `server.uring.coop_taskrun` / `defer_taskrun`: on by default, off by
+/// default with `sqpoll` (the kernel refuses these interrupt-related flags
+/// next to an SQ poll thread with EINVAL), and an error when set with it.
+pub(super) fn taskrun_flags(
+    coop: Option<bool>,
+    defer: Option<bool>,
+    sqpoll: bool,
+    errors: &mut Errors,
+) -> (bool, bool) {
+    if !sqpoll {
+        return (
+            coop.unwrap_or(d::URING_COOP_TASKRUN),
+            defer.unwrap_or(d::URING_DEFER_TASKRUN),
+        );
+    }
+    for (key, set) in [("coop_taskrun", coop), ("defer_taskrun", defer)] {
+        if set == Some(true) {
+            errors.push(
+                format!("server.uring.{key}"),
+                "cannot be combined with `sqpoll = true` (the kernel refuses it)",
+            );
+        }
+    }
+    (false, false)
+}
+
 pub(super) fn buffers(raw: Option<RawBuffers>, errors: &mut Errors) -> Buffers {
     let defaults = Buffers::default();
     let Some(raw) = raw else {
