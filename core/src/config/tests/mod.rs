@@ -1,5 +1,6 @@
 //! Tests of loading: the documented example, every default, every key set.
-//! Error paths are in [`errors`]; the policy tables' own tests in [`policy`].
+//! Error paths are in [`errors`]; the policy tables' own tests in [`policy`];
+//! profiles and the tuning keys in [`tuning`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use super::*;
 
 mod errors;
 mod policy;
+mod tuning;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]
