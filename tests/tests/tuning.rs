@@ -41,7 +41,17 @@ fn start(profile: Option<&str>, server: &[&str], origin: &Origin) -> Gateway {
     if let Some(p) = profile {
         args.extend(["--profile".to_owned(), p.to_owned()]);
     }
-    Gateway::spawn(dir, &args, listen, Some(admin))
+    let gw = Gateway::spawn(dir, &args, listen, Some(admin));
+    // The listeners accept before the shard threads have built their rings
+    // (and SQ poll threads): wait for the line logged once every shard runs.
+    assert!(
+        wait_until(Duration::from_secs(10), || gw
+            .stderr()
+            .contains("ringgate ready")),
+        "no ready line:\n{}",
+        gw.stderr()
+    );
+    gw
 }
 
 fn int(v: &Value, key: &str) -> i64 {
@@ -202,37 +212,25 @@ fn cpu_steering_accepts_on_the_core_that_received_the_connection() {
         |gw: &Gateway| -> Vec<f64> { accepted(gw).iter().zip(&base).map(|(a, b)| a - b).collect() };
     // On loopback the receive softirq runs on the sending CPU.
     for _ in 0..10 {
-        let out = run(
-            Command::new("taskset").args([
-                "-c",
-                "1",
-                "curl",
-                "-sS",
-                "--max-time",
-                "5",
-                &gw.url("/"),
-            ]),
-            Duration::from_secs(10),
-        );
-        out.assert_success("curl on CPU 1");
+        curl_on(1, &gw);
     }
     assert_eq!(delta(&gw), vec![10.0, 0.0], "all on shard 0 (CPU 1)");
     for _ in 0..10 {
-        let out = run(
-            Command::new("taskset").args([
-                "-c",
-                "0",
-                "curl",
-                "-sS",
-                "--max-time",
-                "5",
-                &gw.url("/"),
-            ]),
-            Duration::from_secs(10),
-        );
-        out.assert_success("curl on CPU 0");
+        curl_on(0, &gw);
     }
     assert_eq!(delta(&gw), vec![10.0, 10.0], "then all on shard 1 (CPU 0)");
+}
+
+/// One request with curl pinned to `cpu` (a generous deadline: the
+/// machine running the tests may be busy).
+fn curl_on(cpu: usize, gw: &Gateway) {
+    let out = run(
+        Command::new("taskset")
+            .args(["-c", &cpu.to_string(), "curl", "-sS", "--max-time", "20"])
+            .arg(gw.url("/")),
+        Duration::from_secs(30),
+    );
+    out.assert_success(&format!("curl on CPU {cpu}"));
 }
 
 /// VmData (KiB) growth of `gw` until `settle` holds.
