@@ -1,6 +1,6 @@
 //! Command-line interface (clap). Each subcommand maps to one module:
 //! `check` to [`crate::check`], `demo` to [`crate::demo`], `hash-key` to
-//! [`crate::auth::hash_key`], none to
+//! [`crate::auth::hash_key`], `tune` to [`crate::tune`], none to
 //! [`crate::server`].
 
 use clap::{Args, Parser, Subcommand};
@@ -14,6 +14,10 @@ pub struct Cli {
     /// Run the gateway with this TOML config file.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Start from this tuning profile (a built-in name such as `throughput`,
+    /// or a TOML file); the config file's own keys win. Overrides `server.profile`.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -25,6 +29,16 @@ pub enum Command {
         /// The TOML config file to validate.
         #[arg(short = 'c', long = "config", value_name = "FILE")]
         config: PathBuf,
+        /// Check the config as started from this tuning profile.
+        #[arg(long, value_name = "NAME|FILE")]
+        profile: Option<String>,
+    },
+    /// Inspect this host (CPUs, NUMA, io_uring, kTLS, limits, sysctls) and
+    /// recommend a tuning profile, settings and sysctl/limit lines.
+    Tune {
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the gateway in front of built-in sample services (users, orders, catalog).
     Demo(DemoOpts),

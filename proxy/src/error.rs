@@ -39,6 +39,12 @@ pub enum ProxyError {
         #[source]
         source: std::io::Error,
     },
+    /// `server.cpus` names a CPU the process may not run on.
+    #[error(
+        "server.cpus: CPU {cpu} is not in this process's affinity mask ({allowed}); \
+         see `ringgate tune`"
+    )]
+    Cpus { cpu: usize, allowed: String },
     /// A thread could not be spawned.
     #[error("cannot spawn {what}: {source}")]
     Spawn {

@@ -30,6 +30,8 @@ pub mod runtime;
 pub mod server;
 pub mod shard;
 pub mod snapshot;
+pub mod sockopt;
 pub mod stream;
 pub mod tls;
+pub mod tune;
 pub mod upstream;

@@ -4,48 +4,91 @@
 //!
 //! With port 0 the first socket picks the port and every other shard binds
 //! the same resolved port.
+//!
+//! `[server.tcp]` sets the sockets' options (accepted sockets inherit
+//! TCP_NODELAY, SO_RCVBUF/SO_SNDBUF and keepalive on Linux) and, with
+//! `steering = "cpu"`, attaches the CPU steering program of
+//! [`crate::sockopt`] to each address's group once every shard's socket is in
+//! it, so shard *i* (bound *i*-th, group index *i*) gets the connections
+//! whose SYN its CPU received.
 
 use crate::error::ProxyError;
-use socket2::{Domain, Protocol, Socket, Type};
+use crate::sockopt;
+use ringgate_core::config::{Steering, Tcp};
+use socket2::{Domain, Protocol, Socket, TcpKeepalive, Type};
 use std::net::{SocketAddr, TcpListener};
 
-/// Backlog for each listening socket (the kernel caps it at somaxconn).
-pub const BACKLOG: i32 = 4096;
-
-/// One non-blocking SO_REUSEPORT listening socket on `addr` (accepted
-/// sockets inherit TCP_NODELAY from it on Linux).
+/// One non-blocking SO_REUSEPORT listening socket on `addr` with the
+/// default `[server.tcp]` options (TCP_NODELAY, backlog 4096).
 pub fn bind_reuseport(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    bind_tuned(addr, &Tcp::default())
+}
+
+/// One non-blocking SO_REUSEPORT listening socket on `addr` with `tcp`'s options.
+pub fn bind_tuned(addr: SocketAddr, tcp: &Tcp) -> std::io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     socket.set_reuse_port(true)?;
-    socket.set_nodelay(true)?;
+    socket.set_nodelay(tcp.nodelay)?;
+    if let Some(bytes) = tcp.recv_buffer {
+        socket.set_recv_buffer_size(bytes)?;
+    }
+    if let Some(bytes) = tcp.send_buffer {
+        socket.set_send_buffer_size(bytes)?;
+    }
+    if let Some(keepalive) = &tcp.keepalive {
+        let mut params = TcpKeepalive::new().with_time(keepalive.idle);
+        if let Some(interval) = keepalive.interval {
+            params = params.with_interval(interval);
+        }
+        if let Some(count) = keepalive.count {
+            params = params.with_retries(count);
+        }
+        socket.set_tcp_keepalive(&params)?;
+    }
+    if let Some(defer) = tcp.defer_accept {
+        sockopt::set_defer_accept(&socket, u32::try_from(defer.as_secs()).unwrap_or(u32::MAX))?;
+    }
+    if let Some(queue) = tcp.fastopen {
+        sockopt::set_fastopen(&socket, queue)?;
+    }
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
+    socket.listen(i32::try_from(tcp.backlog).unwrap_or(i32::MAX))?;
     Ok(socket.into())
 }
 
-fn bind_one(addr: SocketAddr) -> Result<TcpListener, ProxyError> {
-    bind_reuseport(addr).map_err(|source| ProxyError::Listen { addr, source })
+fn bind_one(addr: SocketAddr, tcp: &Tcp) -> Result<TcpListener, ProxyError> {
+    bind_tuned(addr, tcp).map_err(|source| ProxyError::Listen { addr, source })
 }
 
-/// Bind `addrs` once per shard. Returns, per shard, its listeners in the
-/// order of `addrs`, and the resolved addresses (port 0 replaced).
+/// Bind `addrs` once per shard; `shard_cpus[i]` is shard *i*'s CPU (for
+/// steering). Returns, per shard, its listeners in the order of `addrs`,
+/// and the resolved addresses (port 0 replaced).
 pub fn bind_all(
     addrs: &[SocketAddr],
-    shards: usize,
+    shard_cpus: &[usize],
+    tcp: &Tcp,
 ) -> Result<(Vec<Vec<TcpListener>>, Vec<SocketAddr>), ProxyError> {
+    let shards = shard_cpus.len();
     let mut per_shard: Vec<Vec<TcpListener>> = (0..shards).map(|_| Vec::new()).collect();
     let mut resolved = Vec::with_capacity(addrs.len());
     for &addr in addrs {
-        let first = bind_one(addr)?;
+        let first = bind_one(addr, tcp)?;
         let actual = first
             .local_addr()
             .map_err(|source| ProxyError::Listen { addr, source })?;
         resolved.push(actual);
         let mut sockets = vec![first];
         for _ in 1..shards {
-            sockets.push(bind_one(actual)?);
+            sockets.push(bind_one(actual, tcp)?);
+        }
+        if let (Steering::Cpu, Some(group)) = (tcp.steering, sockets.first()) {
+            let prog = sockopt::cpu_steering_program(shard_cpus);
+            sockopt::attach_reuseport_cbpf(group, &prog).map_err(|source| ProxyError::Listen {
+                addr: actual,
+                source,
+            })?;
         }
         for (shard, socket) in sockets.into_iter().enumerate() {
             if let Some(list) = per_shard.get_mut(shard) {

@@ -9,11 +9,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ringgate::logging::init();
     let result = match cli.command {
-        Some(Command::Check { config }) => ringgate::check::run(&config),
+        Some(Command::Check { config, profile }) => {
+            ringgate::check::run(&config, profile.as_deref())
+        }
+        Some(Command::Tune { json }) => ringgate::tune::run(json),
         Some(Command::Demo(opts)) => ringgate::demo::run(&opts),
         Some(Command::HashKey { name }) => ringgate::auth::hash_key::run(&name),
         None => match cli.config {
-            Some(path) => ringgate::server::run_file(&path),
+            Some(path) => ringgate::server::run_file(&path, cli.profile.as_deref()),
             None => Err(anyhow::anyhow!(
                 "no config given: use `ringgate --config FILE`, `ringgate demo` or `ringgate --help`"
             )),

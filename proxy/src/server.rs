@@ -23,9 +23,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use tracing::{error, info, warn};
 
-/// Load `path` and run until signalled.
-pub fn run_file(path: &Path) -> anyhow::Result<ExitCode> {
-    let config = config::load_file(path).map_err(ProxyError::Config)?;
+/// Load `path` (from tuning profile `profile`, if given) and run until signalled.
+pub fn run_file(path: &Path, profile: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = config::load_file_with_profile(path, profile).map_err(ProxyError::Config)?;
     run(config, |_| {})
 }
 
@@ -44,17 +44,22 @@ pub struct Started {
 /// every shard is serving.
 pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<ExitCode> {
     let mut signals = Signals::new([SIGTERM, SIGINT]).map_err(ProxyError::Signals)?;
-    let cpus = pin::allowed_cpus();
+    let cpus = pin::shard_cpus(config.server.cpus.as_deref(), &pin::allowed_cpus())?;
     let shards = pin::shard_count(&config.server.shards, &cpus);
+    let shard_cpus: Vec<usize> = (0..shards)
+        .map(|i| pin::cpu_for_shard(i, &cpus).map_or(i, |c| c.id))
+        .collect();
     // JWKS URLs are fetched before the listeners exist: a gateway that
     // accepts connections has its keys.
     let flag = DrainFlag::default();
     crate::auth::jwks::start(&config, flag.clone())?;
     let acceptors = crate::tls::listeners::build(&config.server, &flag)?;
-    let (listeners, listen) = crate::listener::bind_all(&config.server.listen, shards)?;
+    let (listeners, listen) =
+        crate::listener::bind_all(&config.server.listen, &shard_cpus, &config.server.tcp)?;
     let listeners = crate::tls::listeners::attach(listeners, &acceptors);
     let driver = config.server.driver;
     let uring = config.server.uring.clone();
+    let profile = config.server.profile.clone();
     let snapshot = Arc::new(Snapshot::with_tls(config)?);
     let metrics: Vec<Arc<ShardMetrics>> = (0..shards)
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
@@ -148,6 +153,8 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         listen = ?listen,
         admin = ?admin,
         shards,
+        cpus = ?shard_cpus,
+        profile = profile.as_deref().unwrap_or("none"),
         driver = ?driver,
         uring = %runtime::uring::describe(&uring),
         "ringgate ready"

@@ -42,6 +42,8 @@ pub struct Shard {
     pub auth: crate::auth::ShardAuth,
     /// This shard's access log buffer; none when the log is off.
     pub access_log: Option<crate::access_log::ShardLog>,
+    /// Initial read buffer sizes of new connections (`[server.buffers]`).
+    pub buffers: ringgate_core::config::Buffers,
     open: Cell<usize>,
     rng: Cell<u64>,
 }
@@ -58,6 +60,7 @@ impl Shard {
             .collect();
         let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
         let auth = crate::auth::ShardAuth::new(&snapshot);
+        let buffers = snapshot.config.server.buffers;
         Shard {
             index,
             snapshot: RefCell::new(Rc::new(snapshot)),
@@ -67,6 +70,7 @@ impl Shard {
             drain: Rc::new(Drain::default()),
             auth,
             access_log: None,
+            buffers,
             open: Cell::new(0),
             rng: Cell::new(seed ^ crate::clock::random_seed()),
         }

@@ -18,6 +18,7 @@
 pub mod auth;
 pub mod client;
 pub mod gateway;
+pub mod inspect;
 pub mod metrics;
 pub mod origin;
 pub mod pattern;

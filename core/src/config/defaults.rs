@@ -128,3 +128,25 @@ pub const OUTLIER_BASE_EJECTION: Duration = Duration::from_secs(30);
 pub const OUTLIER_MAX_EJECTION: Duration = Duration::from_secs(300);
 /// `outlier.max_ejection_percent`.
 pub const OUTLIER_MAX_EJECTION_PERCENT: u64 = 10;
+
+/// `server.buffers.client`: initial read buffer of a client connection.
+pub const CLIENT_BUFFER: usize = 8 * 1024;
+/// `server.buffers.upstream`: initial read buffer of an upstream connection.
+pub const UPSTREAM_BUFFER: usize = 16 * 1024;
+/// Smallest accepted `server.buffers.*`.
+pub const BUFFER_MIN: u64 = 1024;
+/// Largest accepted `server.buffers.*`.
+pub const BUFFER_MAX: u64 = 16 * 1024 * 1024;
+/// `server.tcp.backlog` (the kernel caps it at `net.core.somaxconn`).
+pub const TCP_BACKLOG: u32 = 4096;
+/// Largest accepted `server.tcp.backlog`.
+pub const TCP_BACKLOG_MAX: u64 = 1 << 20;
+/// Largest accepted `server.tcp.fastopen` queue.
+pub const TCP_FASTOPEN_MAX: u64 = 1 << 20;
+/// Largest accepted `server.tcp.recv_buffer` / `send_buffer`.
+pub const TCP_SOCKET_BUFFER_MAX: u64 = 1 << 30;
+/// Largest accepted `server.tcp.keepalive_count`.
+pub const TCP_KEEPALIVE_COUNT_MAX: u64 = 127;
+/// Highest CPU number accepted in `server.cpus` and `server.uring.sqpoll_cpu`
+/// (the size of glibc's `cpu_set_t`).
+pub const CPU_MAX: u64 = 1023;

@@ -14,12 +14,15 @@ pub mod defaults;
 mod error;
 mod model;
 mod policy;
+pub mod profile;
 mod raw;
 mod raw_access;
 mod raw_auth;
 mod raw_tls;
 mod request_limits;
 pub mod tls;
+mod raw_tuning;
+mod tuning;
 mod units;
 mod validate;
 
@@ -38,8 +41,10 @@ pub use policy::{
     Retry, RetryOn,
 };
 pub use request_limits::{MinBodyRate, RequestLimits};
+pub use tuning::{Buffers, Keepalive, Steering, Tcp};
 pub use units::parse_rate;
 pub use units::{parse_duration, parse_size};
+pub use validate::tuning::parse_cpu_list;
 
 /// Parses and validates a configuration from TOML text.
 ///
@@ -57,8 +62,20 @@ pub fn load_str(text: &str) -> Result<Config, ConfigErrors> {
 /// Like [`load_str`], with files the config names (auth keys, htpasswd)
 /// resolved against `base_dir` (the current directory when `None`).
 pub fn load_str_in(text: &str, base_dir: Option<&Path>) -> Result<Config, ConfigErrors> {
+    load_with_profile(text, base_dir, None)
+}
+
+/// Like [`load_str_in`], starting from tuning profile `profile` (a
+/// built-in name or a file path, see [`profile`]) instead of the one the
+/// file's `server.profile` names, if any.
+pub fn load_with_profile(
+    text: &str,
+    base_dir: Option<&Path>,
+    profile: Option<&str>,
+) -> Result<Config, ConfigErrors> {
     let mut raw = raw::parse(text)?;
     raw.base_dir = base_dir.map(Path::to_path_buf);
+    profile::apply(text, &mut raw, profile)?;
     Config::try_from(raw)
 }
 
@@ -67,11 +84,16 @@ pub fn load_str_in(text: &str, base_dir: Option<&Path>) -> Result<Config, Config
 /// A read failure becomes a single [`ConfigError`] with an empty path whose
 /// message names the file.
 pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
+    load_file_with_profile(path, None)
+}
+
+/// Like [`load_file`], with the tuning profile given on the command line.
+pub fn load_file_with_profile(path: &Path, profile: Option<&str>) -> Result<Config, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         ConfigErrors(vec![ConfigError::new(
             "",
             format!("cannot read {}: {error}", path.display()),
         )])
     })?;
-    load_str_in(&text, path.parent())
+    load_with_profile(&text, path.parent(), profile)
 }

@@ -88,6 +88,15 @@ pub struct Server {
     pub requests: RequestLimits,
     /// IP allow/deny for every request, checked before routing.
     pub access: Option<std::sync::Arc<crate::access::Access>>,
+    /// The tuning profile the settings started from (name or file), if any.
+    pub profile: Option<String>,
+    /// CPUs the shards are pinned to, in shard order; the process's
+    /// affinity mask when `None`.
+    pub cpus: Option<Vec<usize>>,
+    /// Initial connection read buffers.
+    pub buffers: super::tuning::Buffers,
+    /// Listening socket options and accept steering.
+    pub tcp: super::tuning::Tcp,
 }
 
 /// `[server.access_log]`.
@@ -155,6 +164,8 @@ pub struct Uring {
     pub sqpoll: bool,
     /// Idle time before the SQ poll thread sleeps.
     pub sqpoll_idle: Duration,
+    /// CPU the SQ poll thread is pinned to (`IORING_SETUP_SQ_AFF`).
+    pub sqpoll_cpu: Option<u32>,
 }
 
 impl Default for Uring {
@@ -167,6 +178,7 @@ impl Default for Uring {
             defer_taskrun: d::URING_DEFER_TASKRUN,
             sqpoll: d::URING_SQPOLL,
             sqpoll_idle: d::URING_SQPOLL_IDLE,
+            sqpoll_cpu: None,
         }
     }
 }

@@ -85,6 +85,11 @@ pub(crate) struct RawServer {
     pub body_rate_window: Option<String>,
     pub max_requests_per_connection: Option<i64>,
     pub access: Option<super::raw_access::RawAccess>,
+    // Per-core tuning (see `raw_tuning` and `profile`).
+    pub profile: Option<String>,
+    pub cpus: Option<super::raw_tuning::RawCpus>,
+    pub buffers: Option<super::raw_tuning::RawBuffers>,
+    pub tcp: Option<super::raw_tuning::RawTcp>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +125,7 @@ pub(crate) struct RawUring {
     pub defer_taskrun: Option<bool>,
     pub sqpoll: Option<bool>,
     pub sqpoll_idle: Option<String>,
+    pub sqpoll_cpu: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -135,7 +135,7 @@ async fn ask(
         };
         let mut conn = match pooled {
             Some(conn) => conn,
-            None => connect(cfg.addr, cfg.timeout, route_index, 0, None)
+            None => connect(cfg.addr, cfg.timeout, route_index, 0, None, shard.buffers.upstream)
                 .await
                 .map_err(|(_, error)| AskError::Connect(error))?,
         };

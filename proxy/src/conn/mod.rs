@@ -37,9 +37,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use tracing::{debug, Instrument};
 
-/// Initial capacity of a client connection's read buffer.
-pub const CLIENT_BUF: usize = 8 * 1024;
-
 /// A client connection and the buffers it owns.
 #[derive(Debug)]
 pub struct Client {
@@ -85,7 +82,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
         shard.metrics.tls.connection(stream.mode());
         let mut client = Client {
             stream: Counted::new(stream),
-            buf: BytesMut::with_capacity(CLIENT_BUF),
+            buf: BytesMut::with_capacity(shard.buffers.client),
             out: Vec::with_capacity(1024),
             peer,
             served: served::Served::default(),

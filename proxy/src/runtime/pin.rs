@@ -1,6 +1,8 @@
-//! CPU pinning: shard *i* runs on the *i*-th CPU of the process's allowed
-//! set, so `taskset -c 0 ringgate` with one shard runs on CPU 0.
+//! CPU pinning: shard *i* runs on the *i*-th CPU of `server.cpus`, or of
+//! the process's allowed set when that is not given, so
+//! `taskset -c 0 ringgate` with one shard runs on CPU 0.
 
+use crate::error::ProxyError;
 use core_affinity::CoreId;
 use ringgate_core::config::Shards;
 
@@ -8,6 +10,30 @@ use ringgate_core::config::Shards;
 /// control thread, before any shard pins itself).
 pub fn allowed_cpus() -> Vec<CoreId> {
     core_affinity::get_core_ids().unwrap_or_default()
+}
+
+/// The CPUs shards are pinned to: `configured` (each must be in the
+/// process's affinity mask `allowed`), or `allowed` itself.
+pub fn shard_cpus(
+    configured: Option<&[usize]>,
+    allowed: &[CoreId],
+) -> Result<Vec<CoreId>, ProxyError> {
+    let Some(list) = configured else {
+        return Ok(allowed.to_vec());
+    };
+    list.iter()
+        .map(|&id| {
+            if allowed.iter().any(|c| c.id == id) {
+                Ok(CoreId { id })
+            } else {
+                let allowed: Vec<String> = allowed.iter().map(|c| c.id.to_string()).collect();
+                Err(ProxyError::Cpus {
+                    cpu: id,
+                    allowed: allowed.join(","),
+                })
+            }
+        })
+        .collect()
 }
 
 /// How many shards to run: the configured count, or one per allowed CPU.

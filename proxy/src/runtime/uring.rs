@@ -23,6 +23,9 @@ pub fn describe(uring: &Uring) -> String {
     if uring.sqpoll {
         s.push_str(" sqpoll");
     }
+    if let Some(cpu) = uring.sqpoll_cpu {
+        s.push_str(&format!(" sqpoll_cpu={cpu}"));
+    }
     s
 }
 
@@ -39,6 +42,9 @@ pub fn ring_builder(uring: &Uring) -> io_uring::Builder {
     if uring.sqpoll {
         let idle_ms = u32::try_from(uring.sqpoll_idle.as_millis()).unwrap_or(u32::MAX);
         urb.setup_sqpoll(idle_ms);
+        if let Some(cpu) = uring.sqpoll_cpu {
+            urb.setup_sqpoll_cpu(cpu);
+        }
     }
     urb
 }

@@ -5,9 +5,6 @@ use crate::stream::Stream;
 use bytes::BytesMut;
 use std::time::Instant;
 
-/// Initial capacity of an upstream connection's read buffer.
-pub const UPSTREAM_BUF: usize = 16 * 1024;
-
 /// A live connection to one target of one upstream.
 #[derive(Debug)]
 pub struct UpstreamConn {
@@ -26,11 +23,11 @@ pub struct UpstreamConn {
 }
 
 impl UpstreamConn {
-    /// Wrap a freshly connected socket.
-    pub fn new(stream: Stream, upstream: usize, target: usize) -> UpstreamConn {
+    /// Wrap a freshly connected socket with a `buffer`-byte read buffer.
+    pub fn new(stream: Stream, upstream: usize, target: usize, buffer: usize) -> UpstreamConn {
         UpstreamConn {
             stream,
-            buf: BytesMut::with_capacity(UPSTREAM_BUF),
+            buf: BytesMut::with_capacity(buffer),
             upstream,
             target,
             reused: false,

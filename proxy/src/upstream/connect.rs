@@ -1,6 +1,7 @@
 //! Opening a connection to a target within `connect_timeout` (TCP, and the
 //! TLS handshake for an upstream with `tls`), with errors mapped to the
 //! failure the client sees (refused or a failed handshake: 502, timeout: 504).
+//! A new connection's read buffer starts at `server.buffers.upstream` bytes.
 
 use super::UpstreamConn;
 use crate::shard::Shard;
@@ -24,17 +25,19 @@ pub async fn connect_upstream(
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
     let snapshot = shard.snapshot();
     let tls = snapshot.upstream_tls.get(upstream).and_then(Option::as_ref);
-    connect(addr, timeout, upstream, target, tls).await
+    connect(addr, timeout, upstream, target, tls, shard.buffers.upstream).await
 }
 
 /// Connect to `addr` (plain, or TLS with `tls`) or say why not; `upstream`
-/// and `target` are the indices the connection is pooled under.
+/// and `target` are the indices the connection is pooled under; its read
+/// buffer starts at `buffer` bytes.
 pub async fn connect(
     addr: SocketAddr,
     timeout: Duration,
     upstream: usize,
     target: usize,
     tls: Option<&Connector>,
+    buffer: usize,
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
     let deadline = Instant::now() + timeout;
     let tcp = match monoio::time::timeout_at(deadline, TcpStream::connect_addr(addr)).await {
@@ -45,7 +48,7 @@ pub async fn connect(
     // Small heads must not wait for Nagle; errors here are harmless.
     let _ = tcp.set_nodelay(true);
     let Some(connector) = tls else {
-        return Ok(UpstreamConn::new(Stream::Plain(tcp), upstream, target));
+        return Ok(UpstreamConn::new(Stream::Plain(tcp), upstream, target, buffer));
     };
     match monoio::time::timeout_at(deadline, connector.connect(tcp, target)).await {
         Err(_) => Err((Failure::ConnectTimeout, None)),
@@ -53,6 +56,7 @@ pub async fn connect(
             Stream::Tls(Box::new(tls)),
             upstream,
             target,
+            buffer,
         )),
         Ok(Err(HandshakeError::Io(error))) => Err((Failure::UpstreamRefused, Some(error))),
         Ok(Err(error)) => Err((

@@ -1,5 +1,6 @@
 //! Tests of loading: the documented example, every default, every key set.
-//! Error paths are in [`errors`]; the policy tables' own tests in [`policy`].
+//! Error paths are in [`errors`]; the policy tables' own tests in [`policy`];
+//! profiles and the tuning keys in [`tuning`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,6 +13,7 @@ mod errors;
 mod policy;
 mod request_limits;
 mod tls;
+mod tuning;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]
@@ -110,6 +112,7 @@ fn every_default() {
             defer_taskrun: true,
             sqpoll: false,
             sqpoll_idle: Duration::from_secs(1),
+            sqpoll_cpu: None,
         }
     );
     assert_eq!(s.header_timeout, Duration::from_secs(10));

@@ -9,7 +9,7 @@ use super::super::raw::{IntOrString, RawDriver, RawServer, RawUring};
 use super::super::raw_tls::{RawListen, RawListenEntry};
 use super::policy::{rate_limit, Scope};
 use super::request_limits::{self, request_limits};
-use super::{duration, integer, size, socket_addr, to_usize};
+use super::{duration, integer, size, socket_addr, to_usize, tuning};
 
 pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
     let Some(raw) = raw else {
@@ -140,6 +140,10 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         rate_limit_table_size: rate_limit_table_size(raw.rate_limit_table_size, errors),
         requests,
         access: None,
+        profile: raw.profile,
+        cpus: tuning::cpus(raw.cpus, errors),
+        buffers: tuning::buffers(raw.buffers, errors),
+        tcp: tuning::tcp(raw.tcp, errors),
     }
 }
 
@@ -200,13 +204,7 @@ fn listen(raw: Option<RawListen>, errors: &mut Errors) -> Vec<SocketAddr> {
 
 fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
     let Some(raw) = raw else {
-        return Uring {
-            entries: d::URING_ENTRIES,
-            coop_taskrun: d::URING_COOP_TASKRUN,
-            defer_taskrun: d::URING_DEFER_TASKRUN,
-            sqpoll: d::URING_SQPOLL,
-            sqpoll_idle: d::URING_SQPOLL_IDLE,
-        };
+        return Uring::default();
     };
     let entries = integer(
         errors,
@@ -225,11 +223,15 @@ fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
         );
         d::URING_ENTRIES
     };
+    let sqpoll = raw.sqpoll.unwrap_or(d::URING_SQPOLL);
+    let (coop_taskrun, defer_taskrun) =
+        tuning::taskrun_flags(raw.coop_taskrun, raw.defer_taskrun, sqpoll, errors);
     Uring {
         entries,
-        coop_taskrun: raw.coop_taskrun.unwrap_or(d::URING_COOP_TASKRUN),
-        defer_taskrun: raw.defer_taskrun.unwrap_or(d::URING_DEFER_TASKRUN),
-        sqpoll: raw.sqpoll.unwrap_or(d::URING_SQPOLL),
+        coop_taskrun,
+        defer_taskrun,
+        sqpoll,
+        sqpoll_cpu: tuning::sqpoll_cpu(raw.sqpoll_cpu, sqpoll, errors),
         sqpoll_idle: duration(
             errors,
             "server.uring.sqpoll_idle",
@@ -264,5 +266,9 @@ fn placeholder() -> Server {
         rate_limit_table_size: to_usize(d::RATE_LIMIT_TABLE_SIZE),
         requests: request_limits::placeholder(),
         access: None,
+        profile: None,
+        cpus: None,
+        buffers: Default::default(),
+        tcp: Default::default(),
     }
 }
