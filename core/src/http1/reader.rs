@@ -128,6 +128,16 @@ impl HeadReader {
                 self.scanned = hay.len();
                 break;
             };
+            let line_end = match self.line_end {
+                Some(end) => end,
+                None => {
+                    // The start line is judged first, as it is while still
+                    // incomplete, so a head split anywhere gets the same error.
+                    check_start_line(role, hay.get(..lf).unwrap_or_default(), limits)?;
+                    self.line_end = Some(lf);
+                    lf
+                }
+            };
             // RFC 9112 section 2.2 lets a recipient take a bare LF as a line
             // end; ringgate does not: a front proxy that does not would
             // read the line differently (one field whose value hides
@@ -135,14 +145,6 @@ impl HeadReader {
             if lf == 0 || hay.get(lf - 1) != Some(&b'\r') {
                 return Err(ParseError::Malformed("bare LF"));
             }
-            let line_end = match self.line_end {
-                Some(end) => end,
-                None => {
-                    self.line_end = Some(lf);
-                    check_start_line(role, hay.get(..lf).unwrap_or_default(), limits)?;
-                    lf
-                }
-            };
             // The head ends at the first empty line: CRLF CRLF.
             match (hay.get(lf + 1), hay.get(lf + 2)) {
                 (Some(b'\n'), _) => return Err(ParseError::Malformed("bare LF")),

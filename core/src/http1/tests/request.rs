@@ -260,6 +260,9 @@ const MALFORMED: &[(&str, &[u8], ParseError)] = &[
     ("TE gzip then chunked", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", ParseError::UnsupportedCoding),
     ("TE unknown coding", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-custom\r\nTransfer-Encoding: chunked\r\n\r\n", ParseError::UnsupportedCoding),
     ("TE gzip alone", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", ParseError::Malformed("transfer-encoding")),
+    // Found by the fuzzer: the start line is judged before its line end,
+    // whole or split.
+    ("bad method then bare LF", b"\x9a\n", ParseError::Malformed("method")),
     ("bare LF everywhere", b"GET / HTTP/1.1\nHost: x\n\n", ParseError::Malformed("bare LF")),
     ("bare LF after request line", b"GET / HTTP/1.1\nHost: x\r\n\r\n", ParseError::Malformed("bare LF")),
     ("bare LF after a field", b"GET / HTTP/1.1\r\nHost: x\nContent-Length: 5\r\n\r\n", ParseError::Malformed("bare LF")),

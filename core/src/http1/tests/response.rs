@@ -201,6 +201,11 @@ const MALFORMED: &[(&str, &[u8], ParseError)] = &[
         ParseError::Malformed("content-length"),
     ),
     (
+        "bad version then bare LF (fuzzer)",
+        b"\xfea\n",
+        ParseError::Malformed("version"),
+    ),
+    (
         "bare LF",
         b"HTTP/1.1 200 OK\nContent-Length: 2\n\nhi",
         ParseError::Malformed("bare LF"),
