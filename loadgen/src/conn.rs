@@ -116,7 +116,7 @@ impl Conn {
         let (deadline, is_end) = self.deadline(Instant::now());
         let at = monoio::time::Instant::from_std(deadline);
         let tls = self.shard.tls.as_ref().zip(group.tls.as_ref());
-        let res = monoio::time::timeout_at(at, Stream::connect(group.addr, tls)).await;
+        let res = monoio::time::timeout_at(at, crate::stream::connect(group.addr, tls)).await;
         match res {
             Ok(Ok(s)) => Some(s),
             Err(_) if is_end => None,
@@ -147,7 +147,7 @@ impl Conn {
                 return Flow::Stop;
             }
             if !self.out.is_empty() {
-                let res = stream.write_all(&mut self.out).await;
+                let res = stream.write_vec(&mut self.out).await;
                 self.out.clear();
                 if res.is_err() {
                     self.shard.error(ErrorClass::Write);

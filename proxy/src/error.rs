@@ -46,6 +46,9 @@ pub enum ProxyError {
         url: String,
         error: String,
     },
+    /// A TLS certificate, key or setting could not be loaded.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// Installing signal handlers failed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),

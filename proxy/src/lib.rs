@@ -30,4 +30,6 @@ pub mod runtime;
 pub mod server;
 pub mod shard;
 pub mod snapshot;
+pub mod stream;
+pub mod tls;
 pub mod upstream;

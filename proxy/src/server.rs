@@ -50,10 +50,12 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
     // accepts connections has its keys.
     let flag = DrainFlag::default();
     crate::auth::jwks::start(&config, flag.clone())?;
+    let acceptors = crate::tls::listeners::build(&config.server, &flag)?;
     let (listeners, listen) = crate::listener::bind_all(&config.server.listen, shards)?;
+    let listeners = crate::tls::listeners::attach(listeners, &acceptors);
     let driver = config.server.driver;
     let uring = config.server.uring.clone();
-    let snapshot = Arc::new(Snapshot::new(config));
+    let snapshot = Arc::new(Snapshot::with_tls(config)?);
     let metrics: Vec<Arc<ShardMetrics>> = (0..shards)
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
         .collect();

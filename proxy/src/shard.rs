@@ -9,6 +9,7 @@ use crate::conn;
 use crate::drain::{Drain, DrainFlag};
 use crate::metrics::ShardMetrics;
 use crate::snapshot::Snapshot;
+use crate::tls::Acceptor;
 use crate::upstream::Pools;
 use monoio::net::{TcpListener, TcpStream};
 use ringgate_core::balance::Balancer;
@@ -102,14 +103,14 @@ impl Shard {
 
 /// The shard's main task: accept until drained, then wait for connections
 /// to finish (at most `drain_timeout`).
-pub async fn run(shard: Rc<Shard>, listeners: Vec<std::net::TcpListener>, flag: DrainFlag) {
+pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
     monoio::spawn(Rc::clone(&shard.drain).watch(flag));
-    for std_listener in listeners {
+    for (std_listener, tls) in listeners {
         let addr = std_listener.local_addr().ok();
         match TcpListener::from_std(std_listener) {
             Ok(listener) => {
-                info!(shard = shard.index, addr = ?addr, "listening");
-                monoio::spawn(accept_loop(listener, Rc::clone(&shard)));
+                info!(shard = shard.index, addr = ?addr, tls = tls.is_some(), "listening");
+                monoio::spawn(accept_loop(listener, Rc::clone(&shard), tls));
             }
             Err(error) => warn!(shard = shard.index, %error, "cannot register listener"),
         }
@@ -136,7 +137,10 @@ pub async fn run(shard: Rc<Shard>, listeners: Vec<std::net::TcpListener>, flag: 
     }
 }
 
-async fn accept_loop(listener: TcpListener, shard: Rc<Shard>) {
+/// A listening socket and, when it terminates TLS, its acceptor.
+pub type Listener = (std::net::TcpListener, Option<Arc<Acceptor>>);
+
+async fn accept_loop(listener: TcpListener, shard: Rc<Shard>, tls: Option<Arc<Acceptor>>) {
     let max_connections = shard.snapshot().config.server.max_connections;
     loop {
         let accepted = monoio::select! {
@@ -148,9 +152,12 @@ async fn accept_loop(listener: TcpListener, shard: Rc<Shard>) {
                 let _ = stream.set_nodelay(true);
                 shard.opened();
                 if shard.open_connections() > max_connections {
+                    // A TLS client cannot read a plain 503: it is just closed.
+                    let stream = tls.is_none().then_some(stream);
                     monoio::spawn(reject_overloaded(stream, peer, Rc::clone(&shard)));
                 } else {
-                    monoio::spawn(conn::serve(stream, peer, Rc::clone(&shard)));
+                    let tls = tls.clone();
+                    monoio::spawn(conn::serve(stream, peer, Rc::clone(&shard), tls));
                 }
             }
             Err(error) => {
@@ -162,8 +169,10 @@ async fn accept_loop(listener: TcpListener, shard: Rc<Shard>) {
     }
 }
 
-async fn reject_overloaded(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
+async fn reject_overloaded(stream: Option<TcpStream>, peer: SocketAddr, shard: Rc<Shard>) {
     warn!(shard = shard.index, client = %peer, "connection limit reached, answering 503");
-    conn::reply::refuse(stream, ringgate_core::status::Failure::Overloaded).await;
+    if let Some(stream) = stream {
+        conn::reply::refuse(stream, ringgate_core::status::Failure::Overloaded).await;
+    }
     shard.closed();
 }

@@ -5,6 +5,8 @@
 //! its snapshot only between requests, so a live connection finishes on the
 //! snapshot it started with.
 
+use crate::tls::client::Connector;
+use crate::tls::TlsError;
 use ringgate_core::config::Config;
 use ringgate_core::policy::Policies;
 use ringgate_core::router::Router;
@@ -19,6 +21,9 @@ pub struct Snapshot {
     /// Rate limits, concurrency limits, retry budgets and per-target state
     /// (breaker, health, outlier), indexed like `config`.
     pub policies: Policies,
+    /// TLS connectors per upstream, indexed like `config.upstreams`
+    /// (`None`: plain TCP); filled by [`Snapshot::with_tls`].
+    pub upstream_tls: Vec<Option<Connector>>,
 }
 
 impl Snapshot {
@@ -30,6 +35,26 @@ impl Snapshot {
             config,
             router,
             policies,
+            upstream_tls: Vec::new(),
         }
+    }
+
+    /// Build the snapshot and its upstream TLS connectors (reading CA and
+    /// client certificate files).
+    pub fn with_tls(config: Config) -> Result<Snapshot, TlsError> {
+        let upstream_tls = config
+            .upstreams
+            .iter()
+            .map(|u| {
+                u.tls
+                    .as_ref()
+                    .map(crate::tls::client::connector)
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Snapshot {
+            upstream_tls,
+            ..Snapshot::new(config)
+        })
     }
 }

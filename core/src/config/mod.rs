@@ -16,6 +16,8 @@ mod model;
 mod policy;
 mod raw;
 mod raw_auth;
+mod raw_tls;
+pub mod tls;
 mod units;
 mod validate;
 

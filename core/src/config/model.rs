@@ -49,6 +49,8 @@ impl Config {
 pub struct Server {
     /// Addresses to accept client connections on (at least one).
     pub listen: Vec<SocketAddr>,
+    /// TLS termination per listen address (same order); `None` = plain HTTP.
+    pub listen_tls: Vec<Option<super::tls::ServerTls>>,
     /// How many shards (threads, one per core) to run.
     pub shards: Shards,
     /// Address of the admin endpoint; none when absent.
@@ -151,6 +153,8 @@ pub struct Upstream {
     pub health_check: Option<HealthCheck>,
     /// Passive outlier ejection.
     pub outlier: Option<Outlier>,
+    /// TLS to the targets; `None` = plain TCP.
+    pub tls: Option<super::tls::UpstreamTls>,
 }
 
 /// One upstream instance.

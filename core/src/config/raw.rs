@@ -10,7 +10,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::error::ConfigError;
@@ -62,7 +62,8 @@ pub(crate) struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawServer {
-    pub listen: Option<OneOrMany>,
+    pub listen: Option<super::raw_tls::RawListen>,
+    pub tls: Option<super::raw_tls::RawServerTls>,
     pub shards: Option<IntOrString>,
     pub admin: Option<String>,
     pub driver: Option<RawDriver>,
@@ -111,6 +112,7 @@ pub(crate) struct RawUpstream {
     pub circuit_breaker: Option<RawCircuitBreaker>,
     pub health_check: Option<RawHealthCheck>,
     pub outlier: Option<RawOutlier>,
+    pub tls: Option<super::raw_tls::RawUpstreamTls>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -245,36 +247,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
             }
         }
         deserializer.deserialize_map(OrderedVisitor(PhantomData))
-    }
-}
-
-/// A string or a list of strings (`server.listen`).
-#[derive(Debug)]
-pub(crate) enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl<'de> Deserialize<'de> for OneOrMany {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct OneOrManyVisitor;
-        impl<'de> Visitor<'de> for OneOrManyVisitor {
-            type Value = OneOrMany;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an \"ip:port\" string or a list of them")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(OneOrMany::One(v.to_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<String>()? {
-                    items.push(item);
-                }
-                Ok(OneOrMany::Many(items))
-            }
-        }
-        deserializer.deserialize_any(OneOrManyVisitor)
     }
 }
 

@@ -11,7 +11,6 @@
 //! A failed handshake is a `connect` error; its cause is printed once per
 //! run by [`report_handshake_failure`], not once per connection.
 
-mod stream;
 mod trust;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +20,7 @@ use rustls::client::Resumption;
 use rustls::pki_types::ServerName;
 use rustls::{CertificateError, ClientConfig};
 
-pub use stream::{HandshakeError, TlsStream};
+pub use ringgate::tls::{HandshakeError, TlsStream};
 pub use trust::Trust;
 
 /// The only application protocol ringload speaks.

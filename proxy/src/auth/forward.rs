@@ -137,7 +137,7 @@ async fn ask(
         };
         let mut conn = match pooled {
             Some(conn) => conn,
-            None => connect(cfg.addr, cfg.timeout, route_index, 0)
+            None => connect(cfg.addr, cfg.timeout, route_index, 0, None)
                 .await
                 .map_err(|(_, error)| AskError::Connect(error))?,
         };

@@ -7,8 +7,8 @@
 //! and its capacity is reclaimed by the next read.
 
 use super::io;
+use crate::stream::Stream;
 use bytes::BytesMut;
-use monoio::net::TcpStream;
 use monoio::time::Instant;
 use ringgate_core::http1::ChunkedDecoder;
 use std::time::Duration;
@@ -32,7 +32,7 @@ pub enum PumpError {
 #[derive(Debug)]
 pub struct Source<'a> {
     /// The socket.
-    pub stream: &'a mut TcpStream,
+    pub stream: &'a mut Stream,
     /// Its buffer (may already hold body bytes).
     pub buf: &'a mut BytesMut,
     /// Longest wait for the next bytes.
@@ -54,7 +54,7 @@ impl Source<'_> {
 /// Copy exactly `remaining` bytes from `src` to `dst`.
 pub async fn length(
     src: &mut Source<'_>,
-    dst: &mut TcpStream,
+    dst: &mut Stream,
     mut remaining: u64,
 ) -> Result<(), PumpError> {
     while remaining > 0 {
@@ -72,7 +72,7 @@ pub async fn length(
 }
 
 /// Copy until the source closes (a close-delimited response).
-pub async fn until_eof(src: &mut Source<'_>, dst: &mut TcpStream) -> Result<u64, PumpError> {
+pub async fn until_eof(src: &mut Source<'_>, dst: &mut Stream) -> Result<u64, PumpError> {
     let mut total = 0u64;
     loop {
         if !src.buf.is_empty() {
@@ -94,7 +94,7 @@ pub async fn until_eof(src: &mut Source<'_>, dst: &mut TcpStream) -> Result<u64,
 /// its end. `limit` caps the payload size. Returns the payload size.
 pub async fn chunked(
     src: &mut Source<'_>,
-    dst: &mut TcpStream,
+    dst: &mut Stream,
     dechunk: bool,
     limit: Option<u64>,
 ) -> Result<u64, PumpError> {

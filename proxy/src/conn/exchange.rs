@@ -16,7 +16,7 @@ use crate::clock;
 use crate::metrics::policy::Refusal;
 use crate::shard::Shard;
 use crate::snapshot::Snapshot;
-use crate::upstream::{connect::connect, UpstreamConn};
+use crate::upstream::{connect::connect_upstream, UpstreamConn};
 use bytes::Buf;
 use monoio::time::Instant;
 use ringgate_core::auth::Granted;
@@ -450,16 +450,18 @@ async fn try_target(
         };
         let mut up = match pooled {
             Some(conn) => conn,
-            None => match connect(addr, req.config.connect_timeout, ui, index).await {
-                Ok(conn) => {
-                    shard.metrics.upstream_connected(ui);
-                    conn
+            None => {
+                match connect_upstream(shard, addr, req.config.connect_timeout, ui, index).await {
+                    Ok(conn) => {
+                        shard.metrics.upstream_connected(ui);
+                        conn
+                    }
+                    Err((failure, error)) => {
+                        warn!(upstream = req.upstream.name, target = %addr, error = ?error, "connect failed");
+                        return Err(TryError::Upstream(FailureKind::Connect, failure));
+                    }
                 }
-                Err((failure, error)) => {
-                    warn!(upstream = req.upstream.name, target = %addr, error = ?error, "connect failed");
-                    return Err(TryError::Upstream(FailureKind::Connect, failure));
-                }
-            },
+            }
         };
         let stale_retry = up.reused && stale_ok && !fresh;
         if let Err(error) = io::write_vec(&mut up.stream, &mut client.out).await {

@@ -11,6 +11,7 @@ pub mod admit;
 pub mod body;
 pub mod exchange;
 pub mod guard;
+pub mod handshake;
 pub mod head;
 pub mod io;
 pub mod reply;
@@ -19,12 +20,15 @@ pub mod target;
 pub mod tunnel;
 
 use crate::shard::Shard;
+use crate::stream::Stream;
+use crate::tls::Acceptor;
 use bytes::BytesMut;
 use head::HeadOutcome;
 use monoio::net::TcpStream;
 use ringgate_core::http1::HeadReader;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use tracing::{debug, Instrument};
 
 /// Initial capacity of a client connection's read buffer.
@@ -33,8 +37,8 @@ pub const CLIENT_BUF: usize = 8 * 1024;
 /// A client connection and the buffers it owns.
 #[derive(Debug)]
 pub struct Client {
-    /// The socket.
-    pub stream: TcpStream,
+    /// The socket (plain or TLS).
+    pub stream: Stream,
     /// Bytes read from the client and not yet consumed.
     pub buf: BytesMut,
     /// Scratch buffer for heads written either way.
@@ -54,11 +58,20 @@ pub enum Next {
     Upgrade(crate::upstream::UpstreamConn),
 }
 
-/// Serve one accepted connection to the end.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, shard: Rc<Shard>) {
+/// Serve one accepted connection to the end; with `tls`, after its
+/// handshake (see [`handshake`]).
+pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Option<Arc<Acceptor>>) {
     let span = tracing::debug_span!("conn", shard = shard.index, client = %peer);
     let shard2 = Rc::clone(&shard);
     let task = async move {
+        let stream = match tls {
+            None => Stream::Plain(tcp),
+            Some(acceptor) => match handshake::accept(tcp, peer, &shard, &acceptor).await {
+                Some(stream) => stream,
+                None => return,
+            },
+        };
+        shard.metrics.tls.connection(stream.mode());
         let mut client = Client {
             stream,
             buf: BytesMut::with_capacity(CLIENT_BUF),

@@ -77,8 +77,8 @@ fn log(client: &Client, shard: &Shard, route: Option<usize>, failure: Failure) {
 }
 
 /// Answer `failure` on a connection we will not serve, then close it.
-pub async fn refuse(mut stream: TcpStream, failure: Failure) {
+pub async fn refuse(stream: TcpStream, failure: Failure) {
     let mut out = Vec::with_capacity(128);
     encode_error(failure.status(), failure.reason(), true, &mut out);
-    let _ = io::write_vec(&mut stream, &mut out).await;
+    let _ = io::write_vec(&mut crate::stream::Stream::Plain(stream), &mut out).await;
 }

@@ -3,9 +3,9 @@
 //! closes; then both connections are closed.
 
 use super::Client;
+use crate::stream::{ReadHalf, WriteHalf};
 use crate::upstream::UpstreamConn;
 use bytes::BytesMut;
-use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt, Splitable};
 use tracing::debug;
 
 /// Bytes moved per read in a tunnel.
@@ -13,32 +13,22 @@ const TUNNEL_CHUNK: usize = 16 * 1024;
 /// How long the other direction may go on after one side closed.
 const HALF_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-async fn copy<R: AsyncReadRent, W: AsyncWriteRent>(
-    mut from: R,
-    mut to: W,
-    mut pending: BytesMut,
-) -> u64 {
+async fn copy(mut from: ReadHalf, mut to: WriteHalf, mut pending: BytesMut) -> u64 {
     let mut total = 0u64;
-    let mut buf = Vec::with_capacity(TUNNEL_CHUNK);
     if !pending.is_empty() {
         let bytes = pending.split().freeze();
         total += bytes.len() as u64;
-        let (res, _) = to.write_all(bytes).await;
-        if res.is_err() {
+        if to.write_bytes(bytes).await.is_err() {
             return total;
         }
     }
+    let mut buf = BytesMut::with_capacity(TUNNEL_CHUNK);
     loop {
-        buf.clear();
-        let (res, b) = from.read(buf).await;
-        buf = b;
-        match res {
+        match from.read_into(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => total += n as u64,
         }
-        let (res, b) = to.write_all(buf).await;
-        buf = b;
-        if res.is_err() {
+        if to.write_bytes(buf.split().freeze()).await.is_err() {
             break;
         }
     }

@@ -8,6 +8,7 @@
 //! and the shared target state are in [`policy`].
 
 pub mod policy;
+pub mod tls;
 
 use crate::snapshot::Snapshot;
 use policy::{HealthStats, PolicyMetrics};
@@ -81,6 +82,8 @@ pub struct ShardMetrics {
     pub policy: PolicyMetrics,
     /// Requests refused by the route's authentication, per route.
     auth_rejections: Vec<AtomicU64>,
+    /// Connections by TLS mode and handshake outcomes.
+    pub tls: tls::TlsMetrics,
 }
 
 impl ShardMetrics {
@@ -101,6 +104,7 @@ impl ShardMetrics {
             auth_rejections: (0..snapshot.config.routes.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            tls: tls::TlsMetrics::default(),
         }
     }
 
@@ -294,6 +298,7 @@ pub fn render(
     let policies: Vec<&PolicyMetrics> = shards.iter().map(|s| &s.policy).collect();
     policy::render(&mut out, snapshot, &policies, health);
     render_auth(&mut out, snapshot, shards);
+    tls::render(&mut out, shards);
     out
 }
 

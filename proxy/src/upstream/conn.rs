@@ -1,8 +1,8 @@
 //! One connection to an upstream target, with the read buffer it owns for
 //! its whole life (so a pooled connection keeps its buffer warm).
 
+use crate::stream::Stream;
 use bytes::BytesMut;
-use monoio::net::TcpStream;
 use std::time::Instant;
 
 /// Initial capacity of an upstream connection's read buffer.
@@ -12,7 +12,7 @@ pub const UPSTREAM_BUF: usize = 16 * 1024;
 #[derive(Debug)]
 pub struct UpstreamConn {
     /// The socket.
-    pub stream: TcpStream,
+    pub stream: Stream,
     /// Bytes read from the upstream and not yet forwarded.
     pub buf: BytesMut,
     /// Upstream index in the snapshot.
@@ -27,7 +27,7 @@ pub struct UpstreamConn {
 
 impl UpstreamConn {
     /// Wrap a freshly connected socket.
-    pub fn new(stream: TcpStream, upstream: usize, target: usize) -> UpstreamConn {
+    pub fn new(stream: Stream, upstream: usize, target: usize) -> UpstreamConn {
         UpstreamConn {
             stream,
             buf: BytesMut::with_capacity(UPSTREAM_BUF),

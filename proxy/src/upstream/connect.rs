@@ -1,26 +1,66 @@
-//! Opening a connection to a target within `connect_timeout`, with errors
-//! mapped to the failure the client sees (refused: 502, timeout: 504).
+//! Opening a connection to a target within `connect_timeout` (TCP, and the
+//! TLS handshake for an upstream with `tls`), with errors mapped to the
+//! failure the client sees (refused or a failed handshake: 502, timeout: 504).
 
 use super::UpstreamConn;
+use crate::shard::Shard;
+use crate::stream::Stream;
+use crate::tls::client::Connector;
+use crate::tls::HandshakeError;
 use monoio::net::TcpStream;
+use monoio::time::Instant;
 use ringgate_core::status::Failure;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Connect to `addr` or say why not.
-pub async fn connect(
+/// Connect to target `target` of upstream `upstream` of the shard's
+/// snapshot at `addr`, with TLS when the upstream has it.
+pub async fn connect_upstream(
+    shard: &Shard,
     addr: SocketAddr,
     timeout: Duration,
     upstream: usize,
     target: usize,
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
-    match monoio::time::timeout(timeout, TcpStream::connect_addr(addr)).await {
+    let snapshot = shard.snapshot();
+    let tls = snapshot.upstream_tls.get(upstream).and_then(Option::as_ref);
+    connect(addr, timeout, upstream, target, tls).await
+}
+
+/// Connect to `addr` (plain, or TLS with `tls`) or say why not; `upstream`
+/// and `target` are the indices the connection is pooled under.
+pub async fn connect(
+    addr: SocketAddr,
+    timeout: Duration,
+    upstream: usize,
+    target: usize,
+    tls: Option<&Connector>,
+) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
+    let deadline = Instant::now() + timeout;
+    let tcp = match monoio::time::timeout_at(deadline, TcpStream::connect_addr(addr)).await {
+        Err(_) => return Err((Failure::ConnectTimeout, None)),
+        Ok(Err(error)) => return Err((Failure::UpstreamRefused, Some(error))),
+        Ok(Ok(tcp)) => tcp,
+    };
+    // Small heads must not wait for Nagle; errors here are harmless.
+    let _ = tcp.set_nodelay(true);
+    let Some(connector) = tls else {
+        return Ok(UpstreamConn::new(Stream::Plain(tcp), upstream, target));
+    };
+    match monoio::time::timeout_at(deadline, connector.connect(tcp, target)).await {
         Err(_) => Err((Failure::ConnectTimeout, None)),
-        Ok(Err(error)) => Err((Failure::UpstreamRefused, Some(error))),
-        Ok(Ok(stream)) => {
-            // Small heads must not wait for Nagle; errors here are harmless.
-            let _ = stream.set_nodelay(true);
-            Ok(UpstreamConn::new(stream, upstream, target))
-        }
+        Ok(Ok(tls)) => Ok(UpstreamConn::new(
+            Stream::Tls(Box::new(tls)),
+            upstream,
+            target,
+        )),
+        Ok(Err(HandshakeError::Io(error))) => Err((Failure::UpstreamRefused, Some(error))),
+        Ok(Err(error)) => Err((
+            Failure::UpstreamRefused,
+            Some(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("TLS handshake: {error}"),
+            )),
+        )),
     }
 }

@@ -11,6 +11,7 @@ mod auth;
 mod policy;
 mod route;
 mod server;
+mod tls;
 mod upstream;
 
 use std::net::SocketAddr;
@@ -26,11 +27,16 @@ impl TryFrom<RawConfig> for Config {
 
     fn try_from(mut raw: RawConfig) -> Result<Config, ConfigErrors> {
         let mut errors = Errors::default();
-        let server = server::server(raw.server, &mut errors);
-        let upstreams = upstream::upstreams(raw.upstreams, &mut errors);
+        let base = raw.base_dir.clone();
+        let listen_tls = tls::take_server(raw.server.as_mut());
+        let upstream_tls = tls::take_upstreams(raw.upstreams.0.iter_mut().map(|(_, u)| u));
+        let mut server = server::server(raw.server, &mut errors);
+        tls::apply_server(&mut server, listen_tls, base.as_deref(), &mut errors);
+        let mut upstreams = upstream::upstreams(raw.upstreams, &mut errors);
+        tls::apply_upstreams(&mut upstreams, upstream_tls, base.as_deref(), &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();
         let mut routes = route::routes(raw.routes, &upstreams, &mut errors);
-        auth::apply(&mut routes, auths, raw.base_dir.as_deref(), &mut errors);
+        auth::apply(&mut routes, auths, base.as_deref(), &mut errors);
         errors.into_result(Config {
             server,
             upstreams,

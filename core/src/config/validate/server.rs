@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use super::super::defaults as d;
 use super::super::error::Errors;
 use super::super::model::{Driver, Limits, Server, Shards, Uring};
-use super::super::raw::{IntOrString, OneOrMany, RawDriver, RawServer, RawUring};
+use super::super::raw::{IntOrString, RawDriver, RawServer, RawUring};
+use super::super::raw_tls::{RawListen, RawListenEntry};
 use super::policy::{rate_limit, Scope};
 use super::{duration, integer, size, socket_addr, to_usize};
 
@@ -90,6 +91,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
 
     Server {
         listen,
+        listen_tls: Vec::new(),
         shards,
         admin,
         driver,
@@ -150,26 +152,28 @@ fn rate_limit_table_size(raw: Option<i64>, errors: &mut Errors) -> usize {
     }
 }
 
-fn listen(raw: Option<OneOrMany>, errors: &mut Errors) -> Vec<SocketAddr> {
-    let items: Vec<(String, String)> = match raw {
-        None => {
-            errors.push(
-                "server.listen",
-                "missing: at least one \"ip:port\" is required",
-            );
-            return Vec::new();
-        }
-        Some(OneOrMany::One(text)) => vec![("server.listen".to_owned(), text)],
-        Some(OneOrMany::Many(list)) => {
-            if list.is_empty() {
-                errors.push("server.listen", "must list at least one \"ip:port\"");
-            }
-            list.into_iter()
-                .enumerate()
-                .map(|(i, text)| (format!("server.listen[{i}]"), text))
-                .collect()
-        }
+fn listen(raw: Option<RawListen>, errors: &mut Errors) -> Vec<SocketAddr> {
+    let Some(raw) = raw else {
+        errors.push(
+            "server.listen",
+            "missing: at least one \"ip:port\" is required",
+        );
+        return Vec::new();
     };
+    let entries = raw.into_entries();
+    if entries.is_empty() {
+        errors.push("server.listen", "must list at least one \"ip:port\"");
+    }
+    let mut items: Vec<(String, String)> = Vec::with_capacity(entries.len());
+    for (path, entry) in entries {
+        match entry {
+            RawListenEntry::Addr(text) => items.push((path, text)),
+            RawListenEntry::Table(table) => match table.addr {
+                Some(text) => items.push((format!("{path}.addr"), text)),
+                None => errors.push(path, "missing field `addr`"),
+            },
+        }
+    }
     let mut addrs: Vec<SocketAddr> = Vec::with_capacity(items.len());
     for (path, text) in items {
         let Some(addr) = errors.check(&path, socket_addr(&text)) else {
@@ -230,6 +234,7 @@ fn uring(raw: Option<RawUring>, errors: &mut Errors) -> Uring {
 fn placeholder() -> Server {
     Server {
         listen: Vec::new(),
+        listen_tls: Vec::new(),
         shards: Shards::Auto,
         admin: None,
         driver: Driver::IoUring,

@@ -108,6 +108,7 @@ fn upstream(name: String, raw: RawUpstream, errors: &mut Errors) -> Upstream {
         circuit_breaker,
         health_check,
         outlier,
+        tls: None,
     }
 }
 

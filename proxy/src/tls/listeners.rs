@@ -1,0 +1,57 @@
+//! Startup wiring of downstream TLS: one [`Acceptor`] per TLS listener
+//! (built once on the control thread and shared by every shard's socket of
+//! that address), the mode of each listener logged, and the certificate
+//! reload thread started.
+
+use super::{reload, server, Acceptor};
+use crate::drain::DrainFlag;
+use crate::error::ProxyError;
+use crate::shard::Listener;
+use ringgate_core::config::tls::KtlsMode;
+use ringgate_core::config::Server;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing::info;
+
+/// The acceptor of each `server.listen` entry, in order (`None`: plain).
+pub fn build(server: &Server, stop: &DrainFlag) -> Result<Vec<Option<Arc<Acceptor>>>, ProxyError> {
+    let mut acceptors = Vec::with_capacity(server.listen.len());
+    for (i, addr) in server.listen.iter().enumerate() {
+        let tls = server.listen_tls.get(i).and_then(Option::as_ref);
+        let acceptor = tls.map(server::acceptor).transpose()?.map(Arc::new);
+        match &acceptor {
+            None => info!(listener = %addr, mode = "plain", "listener TLS mode"),
+            Some(a) => info!(
+                listener = %addr,
+                mode = a.mode(),
+                ktls = match a.settings.ktls {
+                    KtlsMode::Auto => "auto",
+                    KtlsMode::On => "on",
+                    KtlsMode::Off => "off",
+                },
+                certs = a.settings.certs.len(),
+                "listener TLS mode"
+            ),
+        }
+        acceptors.push(acceptor);
+    }
+    reload::start(acceptors.iter().flatten().cloned().collect(), stop.clone())?;
+    Ok(acceptors)
+}
+
+/// Pair each shard's sockets (in `server.listen` order) with their acceptors.
+pub fn attach(
+    per_shard: Vec<Vec<TcpListener>>,
+    acceptors: &[Option<Arc<Acceptor>>],
+) -> Vec<Vec<Listener>> {
+    per_shard
+        .into_iter()
+        .map(|sockets| {
+            sockets
+                .into_iter()
+                .enumerate()
+                .map(|(i, socket)| (socket, acceptors.get(i).cloned().flatten()))
+                .collect()
+        })
+        .collect()
+}
