@@ -142,6 +142,16 @@ impl Child {
 
     /// Waits until `GET /` on `addr` answers 200, at most [`READY_TIMEOUT`].
     pub fn wait_ready(&mut self, addr: SocketAddr, stop: &Interrupt) -> Result<(), BenchError> {
+        self.wait_ready_with(addr, stop, probe)
+    }
+
+    /// [`wait_ready`](Self::wait_ready) with another readiness check (https).
+    pub fn wait_ready_with(
+        &mut self,
+        addr: SocketAddr,
+        stop: &Interrupt,
+        probe: impl Fn(SocketAddr) -> bool,
+    ) -> Result<(), BenchError> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             stop.check()?;
