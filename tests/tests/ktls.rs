@@ -246,4 +246,26 @@ fn on_serves_https_through_the_kernel() {
         "TlsRxSw did not move"
     );
     assert!(gw.stderr().contains("mode=\"ktls\""), "{}", gw.stderr());
+
+    // A TLS 1.3 KeyUpdate (s_client's `K` command) after a request: the
+    // kernel hands the record back, it cannot take new receive keys (Linux
+    // 6.1), so the gateway closes that connection and says why.
+    let out = run(
+        Command::new("sh").arg("-c").arg(format!(
+            "(printf 'GET /x HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n'; sleep 3; echo K; sleep 3) | \
+             openssl s_client -tls1_3 -connect 127.0.0.1:{} -servername localhost -CAfile {} 2>&1",
+            gw.addr().port(),
+            pki.ca().display()
+        )),
+        Duration::from_secs(60),
+    );
+    let text = out.stdout_text();
+    assert!(text.contains("HTTP/1.1 200"), "s_client before KeyUpdate: {text}");
+    assert!(
+        ringgate_tests::wait_until(Duration::from_secs(20), || gw
+            .stderr()
+            .contains("TLS 1.3 KeyUpdate")),
+        "no KeyUpdate log line: {}",
+        gw.stderr()
+    );
 }
