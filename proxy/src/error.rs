@@ -46,9 +46,10 @@ pub enum ProxyError {
         url: String,
         error: String,
     },
-    /// A TLS certificate, key or setting could not be loaded.
+    /// A TLS certificate, key or setting could not be loaded. (Not a
+    /// `#[source]`: the message says it all, once.)
     #[error("TLS: {0}")]
-    Tls(#[from] crate::tls::TlsError),
+    Tls(crate::tls::TlsError),
     /// Installing signal handlers failed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),

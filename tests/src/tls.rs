@@ -1,8 +1,9 @@
-//! A real TLS server for ringload's https tests: nginx with `ssl`.
+//! Certificates and a real TLS server for the https tests: nginx with `ssl`.
 //!
 //! [`Pki::generate`] makes a throwaway CA and a server certificate signed
 //! by it (with the subjectAltNames a test asks for) with the `openssl` CLI
-//! in a temp dir. [`TlsNginx::start`] runs `/usr/sbin/nginx` (`daemon off`,
+//! in a temp dir; [`Pki::issue`] signs more (other names, client
+//! certificates for mutual TLS). [`TlsNginx::start`] runs `/usr/sbin/nginx` (`daemon off`,
 //! one worker, its own prefix, pid and logs in that dir) on a free
 //! 127.0.0.1 port with `return 200 "hello"`, and logs one line per request
 //! with the TLS version, the connection number, whether the session was
@@ -53,30 +54,66 @@ impl Pki {
         ca.extend_from_slice(&ec);
         ca.extend_from_slice(&["-keyout", "ca.key", "-out", "ca.pem"]);
         openssl(&ca);
-        let mut csr = vec!["req", "-subj", "/CN=localhost"];
-        csr.extend_from_slice(&ec);
-        csr.extend_from_slice(&["-keyout", "server.key", "-out", "server.csr"]);
-        openssl(&csr);
-        let ext = format!("subjectAltName={subject_alt_names}\n");
-        std::fs::write(dir.path().join("ext.cnf"), ext).expect("write ext.cnf");
+        let pki = Pki { dir };
+        pki.issue("server", "localhost", subject_alt_names);
+        pki
+    }
+
+    /// Sign a P-256 certificate `NAME.pem` (key `NAME.key`) for `/CN=cn`
+    /// with these subjectAltNames (empty: none) by this CA; returns the
+    /// certificate's and the key's paths.
+    pub fn issue(&self, name: &str, cn: &str, subject_alt_names: &str) -> (PathBuf, PathBuf) {
+        let dir = self.dir();
+        let openssl = |args: &[&str]| {
+            let mut cmd = Command::new("openssl");
+            cmd.current_dir(dir).args(args);
+            process::run(&mut cmd, Duration::from_secs(20)).assert_success("openssl");
+        };
+        let subj = format!("/CN={cn}");
+        let (key, csr, pem, ext) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{name}.ext.cnf"),
+        );
+        openssl(&[
+            "req",
+            "-subj",
+            &subj,
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ]);
+        let text = if subject_alt_names.is_empty() {
+            "basicConstraints=CA:FALSE\n".to_string()
+        } else {
+            format!("subjectAltName={subject_alt_names}\n")
+        };
+        std::fs::write(dir.join(&ext), text).expect("write ext.cnf");
         openssl(&[
             "x509",
             "-req",
             "-days",
             "2",
             "-in",
-            "server.csr",
+            &csr,
             "-CA",
             "ca.pem",
             "-CAkey",
             "ca.key",
             "-CAcreateserial",
             "-extfile",
-            "ext.cnf",
+            &ext,
             "-out",
-            "server.pem",
+            &pem,
         ]);
-        Pki { dir }
+        (dir.join(pem), dir.join(key))
     }
 
     /// The folder holding the files.
@@ -117,6 +154,12 @@ impl TlsNginx {
     /// Serve `pki`'s certificate with `ssl_protocols protocols` (e.g.
     /// `"TLSv1.2 TLSv1.3"`: nginx 1.22 leaves TLS 1.3 out by default).
     pub fn start(pki: Pki, protocols: &str) -> TlsNginx {
+        Self::start_with(pki, protocols, r#"location / { return 200 "hello"; }"#)
+    }
+
+    /// Like [`start`](Self::start) with `server` as the rest of the
+    /// `server { }` block (locations, `ssl_verify_client`, `proxy_pass`).
+    pub fn start_with(pki: Pki, protocols: &str, server: &str) -> TlsNginx {
         let port = crate::free_addr().port();
         let d = pki.dir().display().to_string();
         std::fs::create_dir_all(pki.dir().join("logs")).expect("mkdir logs");
@@ -129,7 +172,7 @@ impl TlsNginx {
                server {{ listen 127.0.0.1:{port} ssl;\n\
                  ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;\n\
                  ssl_protocols {protocols};\n\
-                 location / {{ return 200 \"hello\"; }} }} }}\n"
+                 {server} }} }}\n"
         );
         let conf_path = pki.dir().join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("write nginx.conf");
@@ -227,4 +270,44 @@ impl Drop for TlsNginx {
             eprintln!("--- nginx error.log ---\n{}--- end ---", self.error_log());
         }
     }
+}
+
+/// `openssl s_client -connect ADDR ARGS...` sending one `GET /` with
+/// `Connection: close` and reading to the end (so TLS 1.3 session tickets
+/// arrive before it exits, for `-sess_out`); at most 15 s.
+pub fn s_client(addr: std::net::SocketAddr, args: &[&str]) -> process::Finished {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(
+            "printf 'GET / HTTP/1.1\\r\\nHost: tls.test\\r\\nConnection: close\\r\\n\\r\\n' \
+             | openssl s_client -ign_eof \"$@\"",
+        )
+        .arg("s_client")
+        .arg("-connect")
+        .arg(addr.to_string())
+        .args(args);
+    process::run(&mut cmd, Duration::from_secs(15))
+}
+
+/// The subject CN of the certificate a server presented, from `s_client` output.
+pub fn served_cn(s_client_stdout: &str) -> Option<String> {
+    s_client_stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject="))
+        .and_then(|subject| subject.split("CN").nth(1))
+        .map(|cn| cn.trim_start_matches([' ', '=']).trim().to_string())
+}
+
+/// Start ringgate with this whole config (written to `ringgate.toml` in a
+/// new temp dir) and wait until `addr` (and `admin`) accept connections.
+pub fn gateway(
+    config: &str,
+    addr: std::net::SocketAddr,
+    admin: Option<std::net::SocketAddr>,
+) -> crate::gateway::Gateway {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ringgate.toml");
+    std::fs::write(&path, config).expect("write config");
+    let args = vec!["--config".to_string(), path.display().to_string()];
+    crate::gateway::Gateway::spawn(dir, &args, addr, admin)
 }

@@ -3,7 +3,8 @@
 //! treated like one that sends no head). A failed handshake (garbage,
 //! plain HTTP on the TLS port, no shared version or cipher, a timeout) is
 //! logged with its reason and counted; the connection is closed and the
-//! shard goes on.
+//! shard goes on. A connection closed before its first byte (a port
+//! probe) is not a failed handshake.
 
 use crate::shard::Shard;
 use crate::stream::Stream;
@@ -53,6 +54,11 @@ pub async fn accept(
                 "TLS handshake done"
             );
             Some(Stream::Tls(Box::new(stream)))
+        }
+        Err(HandshakeError::Closed) => {
+            // A port probe, not a TLS client: neither logged nor counted.
+            debug!("connection closed before the TLS handshake");
+            None
         }
         Err(error) => {
             shard.metrics.tls.handshake_failed();

@@ -25,3 +25,9 @@ pub enum TlsError {
         error: String,
     },
 }
+
+impl From<TlsError> for crate::error::ProxyError {
+    fn from(error: TlsError) -> Self {
+        crate::error::ProxyError::Tls(error)
+    }
+}

@@ -28,6 +28,10 @@ pub enum HandshakeError {
     /// The socket failed.
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// The peer closed the connection without sending a byte (a TCP probe,
+    /// not a TLS client).
+    #[error("peer closed the connection before the handshake began")]
+    Closed,
     /// The peer closed the connection before the handshake ended.
     #[error("peer closed the connection during the handshake")]
     Eof,
@@ -171,6 +175,38 @@ pub fn take_plaintext(
         Err(e) => {
             buf.truncate(len);
             Err(e)
+        }
+    }
+}
+
+/// Give the session every buffered ciphertext byte (rustls takes at most
+/// 4 KiB per `read_tls`) and move the plaintext after the bytes `buf`
+/// holds, so one socket read becomes one plaintext read however many
+/// records it held. Returns the bytes appended and whether the peer sent
+/// close_notify.
+pub fn decrypt_buffered(
+    rx: &mut Incoming,
+    session: &mut Connection,
+    buf: &mut BytesMut,
+) -> io::Result<(usize, bool)> {
+    let mut total = 0;
+    loop {
+        let state = if rx.drained() {
+            session
+                .process_new_packets()
+                .map_err(|e| Fed::Tls(e).into_io())?
+        } else {
+            rx.feed(session).map_err(Fed::into_io)?
+        };
+        let available = state.plaintext_bytes_to_read();
+        if available > 0 {
+            total += take_plaintext(session, available, buf)?;
+        }
+        if state.peer_has_closed() {
+            return Ok((total, true));
+        }
+        if rx.drained() {
+            return Ok((total, false));
         }
     }
 }

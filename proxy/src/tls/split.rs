@@ -6,7 +6,7 @@
 //! Records the session must send because of what the read half received
 //! (a TLS 1.3 KeyUpdate answer) leave with the write half's next write.
 
-use super::session::{encrypt, take_plaintext, Fed, Incoming, Outgoing};
+use super::session::{decrypt_buffered, encrypt, Incoming, Outgoing};
 use super::TlsStream;
 use bytes::BytesMut;
 use monoio::io::{AsyncWriteRent, OwnedReadHalf, OwnedWriteHalf, Splitable};
@@ -64,22 +64,12 @@ impl TlsReadHalf {
     /// Append plaintext to `buf`; 0 = EOF or close_notify.
     pub async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
-            {
-                let mut session = self.session.borrow_mut();
-                let state = if self.rx.drained() {
-                    session
-                        .process_new_packets()
-                        .map_err(|e| Fed::Tls(e).into_io())?
-                } else {
-                    self.rx.feed(&mut session).map_err(Fed::into_io)?
-                };
-                let available = state.plaintext_bytes_to_read();
-                if available > 0 {
-                    return take_plaintext(&mut session, available, buf);
-                }
-                if state.peer_has_closed() || (self.rx.eof && self.rx.drained()) {
-                    return Ok(0);
-                }
+            let (n, closed) = decrypt_buffered(&mut self.rx, &mut self.session.borrow_mut(), buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if closed || self.rx.eof {
+                return Ok(0);
             }
             if self.rx.drained() && self.rx.fill(&mut self.tcp).await? == 0 {
                 self.rx.eof = true;

@@ -2,7 +2,7 @@
 //! ciphertext buffers, with plaintext reads and writes for the connection
 //! code (through [`crate::stream::Stream`]).
 
-use super::session::{encrypt, take_plaintext, Fed, HandshakeError, Incoming, Outgoing};
+use super::session::{decrypt_buffered, encrypt, Fed, HandshakeError, Incoming, Outgoing};
 use bytes::BytesMut;
 use monoio::io::AsyncWriteRent;
 use monoio::net::TcpStream;
@@ -42,13 +42,21 @@ impl TlsStream {
             rx: Incoming::new(),
             tx: Outgoing::new(),
         };
+        let mut received = false;
         while s.session.is_handshaking() {
             if s.session.wants_write() {
                 s.flush().await?;
                 continue;
             }
-            if s.rx.drained() && s.rx.fill(&mut s.tcp).await? == 0 {
-                return Err(HandshakeError::Eof);
+            if s.rx.drained() {
+                if s.rx.fill(&mut s.tcp).await? == 0 {
+                    return Err(if received {
+                        HandshakeError::Eof
+                    } else {
+                        HandshakeError::Closed
+                    });
+                }
+                received = true;
             }
             match s.rx.feed(&mut s.session) {
                 Ok(_) => {}
@@ -86,22 +94,15 @@ impl TlsStream {
     /// some arrives; returns the bytes appended (0 = EOF or close_notify).
     pub async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
-            let state = if self.rx.drained() {
-                self.session
-                    .process_new_packets()
-                    .map_err(|e| Fed::Tls(e).into_io())?
-            } else {
-                self.rx.feed(&mut self.session).map_err(Fed::into_io)?
-            };
+            let (n, closed) = decrypt_buffered(&mut self.rx, &mut self.session, buf)?;
             if self.session.wants_write() {
                 // Alerts, key updates: whatever the session must answer.
                 self.flush().await?;
             }
-            let available = state.plaintext_bytes_to_read();
-            if available > 0 {
-                return take_plaintext(&mut self.session, available, buf);
+            if n > 0 {
+                return Ok(n);
             }
-            if state.peer_has_closed() || (self.rx.eof && self.rx.drained()) {
+            if closed || self.rx.eof {
                 return Ok(0);
             }
             if self.rx.drained() && self.rx.fill(&mut self.tcp).await? == 0 {

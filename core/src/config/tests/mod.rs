@@ -9,6 +9,7 @@ use super::*;
 
 mod errors;
 mod policy;
+mod tls;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]
