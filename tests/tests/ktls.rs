@@ -260,7 +260,10 @@ fn on_serves_https_through_the_kernel() {
         Duration::from_secs(60),
     );
     let text = out.stdout_text();
-    assert!(text.contains("HTTP/1.1 200"), "s_client before KeyUpdate: {text}");
+    assert!(
+        text.contains("HTTP/1.1 200"),
+        "s_client before KeyUpdate: {text}"
+    );
     assert!(
         ringgate_tests::wait_until(Duration::from_secs(20), || gw
             .stderr()
