@@ -127,6 +127,13 @@ pub struct CompareArgs {
     /// The nginx binary (default: nginx on PATH, /usr/sbin, /sbin).
     #[arg(long, value_name = "PATH")]
     pub nginx: Option<PathBuf>,
+    /// Both proxies terminate TLS (one openssl-made certificate, TLS 1.3
+    /// AES-128-GCM pinned on both); ringload connects over https.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: ringgate's `ktls` mode (auto, on, off).
+    #[arg(long, default_value = "auto", requires = "tls", value_parser = ["auto", "on", "off"])]
+    pub ktls: String,
 }
 
 impl CompareArgs {
@@ -145,6 +152,7 @@ impl CompareArgs {
             ringgate: self.ringgate,
             ringload: self.ringload,
             nginx: self.nginx,
+            tls: self.tls.then_some(self.ktls),
         }
     }
 }

@@ -86,6 +86,10 @@ pub struct Args {
     /// https: trust only the CA certificates in this PEM file (instead of the system's).
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+    /// https: offer only this cipher suite (rustls' name, e.g.
+    /// TLS13_AES_128_GCM_SHA256); repeat for several. Default: all.
+    #[arg(long = "tls-cipher", value_name = "SUITE")]
+    pub tls_ciphers: Vec<String>,
     /// Do not print the live status line even on a terminal.
     #[arg(long)]
     pub quiet: bool,

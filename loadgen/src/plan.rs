@@ -156,9 +156,9 @@ impl Plan {
         }
         let trust = Trust::from_flags(a.insecure, a.cacert.as_deref());
         let tls = if groups.iter().any(|g| g.tls.is_some()) {
-            Some(tls::client_config(&trust)?)
-        } else if a.insecure || a.cacert.is_some() {
-            return invalid("--insecure and --cacert apply to https URLs only");
+            Some(tls::client_config_with(&trust, &a.tls_ciphers)?)
+        } else if a.insecure || a.cacert.is_some() || !a.tls_ciphers.is_empty() {
+            return invalid("--insecure, --cacert and --tls-cipher apply to https URLs only");
         } else {
             None
         };

@@ -23,6 +23,7 @@ pub mod demo;
 pub mod drain;
 pub mod error;
 pub mod health;
+pub mod ktls;
 pub mod listener;
 pub mod logging;
 pub mod metrics;

@@ -4,8 +4,8 @@
 //!
 //! Dispatch is a `match` per call; the plain arm is the same code as before
 //! TLS existed and nothing is boxed per call (the TLS state is boxed once
-//! per connection, keeping the enum small). A kernel-TLS variant would be
-//! a third arm whose reads and writes are plain socket calls.
+//! per connection, keeping the enum small). The kernel-TLS arm reads and
+//! writes with plain socket calls (see `crate::ktls`).
 
 use crate::tls::split::{TlsReadHalf, TlsWriteHalf};
 use crate::tls::TlsStream;
@@ -78,14 +78,17 @@ pub enum Stream {
     Plain(TcpStream),
     /// TLS in user space (rustls), either side.
     Tls(Box<TlsStream>),
+    /// TLS records in the kernel (kTLS): plaintext socket I/O.
+    Ktls(Box<crate::ktls::KtlsStream>),
 }
 
 impl Stream {
-    /// How the bytes are protected, as counted in /metrics: `plain` or `rustls`.
+    /// How the bytes are protected, as counted in /metrics: `plain`, `rustls` or `ktls`.
     pub fn mode(&self) -> &'static str {
         match self {
             Stream::Plain(_) => "plain",
             Stream::Tls(_) => "rustls",
+            Stream::Ktls(_) => "ktls",
         }
     }
 
@@ -103,6 +106,7 @@ impl Stream {
         match self {
             Stream::Plain(tcp) => tcp,
             Stream::Tls(tls) => tls.tcp(),
+            Stream::Ktls(k) => &k.tcp,
         }
     }
 
@@ -113,6 +117,7 @@ impl Stream {
         match self {
             Stream::Plain(tcp) => read_plain(tcp, buf).await,
             Stream::Tls(tls) => tls.read_into(buf).await,
+            Stream::Ktls(k) => k.read_into(buf).await,
         }
     }
 
@@ -121,6 +126,7 @@ impl Stream {
         match self {
             Stream::Plain(tcp) => Io::write_vec(tcp, out).await,
             Stream::Tls(tls) => tls.write_all(out).await,
+            Stream::Ktls(k) => Io::write_vec(&mut k.tcp, out).await,
         }
     }
 
@@ -129,6 +135,7 @@ impl Stream {
         match self {
             Stream::Plain(tcp) => Io::write_bytes(tcp, bytes).await,
             Stream::Tls(tls) => tls.write_all(&bytes).await,
+            Stream::Ktls(k) => Io::write_bytes(&mut k.tcp, bytes).await,
         }
     }
 
@@ -142,6 +149,10 @@ impl Stream {
             Stream::Tls(tls) => {
                 let (r, w) = crate::tls::split::split(*tls);
                 (ReadHalf::Tls(r), WriteHalf::Tls(w))
+            }
+            Stream::Ktls(k) => {
+                let (r, w) = k.into_tcp().into_split();
+                (ReadHalf::Plain(r), WriteHalf::Plain(w))
             }
         }
     }

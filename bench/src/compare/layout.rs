@@ -35,6 +35,8 @@ pub struct Layout {
     pub nginx: SocketAddr,
     /// ringgate's address.
     pub ringgate: SocketAddr,
+    /// `--tls`: both proxies terminate TLS with these files.
+    pub tls: Option<super::tls::Tls>,
 }
 
 /// How a server is started: its arguments and its output file.
@@ -69,7 +71,23 @@ impl Layout {
             origin: free_addr()?,
             nginx: free_addr()?,
             ringgate: free_addr()?,
+            tls: None,
         })
+    }
+
+    /// `--tls`: makes the certificates under `setup/tls/` (see [`super::tls`]).
+    pub fn with_tls(mut self, ktls: &str) -> Result<Layout, BenchError> {
+        self.tls = Some(super::tls::Tls::make(&self.setup("tls"), ktls)?);
+        Ok(self)
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// A file in the results folder.
@@ -93,10 +111,21 @@ impl Layout {
     /// Writes nginx-as-proxy's config; how to start it.
     pub fn nginx(&self) -> Result<Launch, BenchError> {
         let (origin, listen) = (self.origin, self.nginx);
+        // TLS 1.3 only, OpenSSL's suites pinned to the one cipher (see `tls`).
+        let ssl = match &self.tls {
+            None => String::new(),
+            Some(t) => format!(
+                " ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};\n    \
+                 ssl_protocols TLSv1.3;\n    ssl_conf_command Ciphersuites {}",
+                t.cert.display(),
+                t.key.display(),
+                super::tls::OPENSSL_SUITE
+            ),
+        };
         let body = format!(
             r#"  upstream origin {{ server {origin}; keepalive 128; keepalive_requests 1000000; }}
   server {{
-    listen {listen};
+    listen {listen}{ssl};
     location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }}
   }}
 "#
@@ -107,12 +136,21 @@ impl Layout {
     /// Writes ringgate's config; how to start it.
     pub fn ringgate(&self) -> Result<Launch, BenchError> {
         let (origin, listen) = (self.origin, self.ringgate);
+        let tls = match &self.tls {
+            None => String::new(),
+            Some(t) => format!(
+                "tls = {{ cert = \"{}\", key = \"{}\", ktls = \"{}\", protocols = [\"TLSv1.3\"] }}\n",
+                t.cert.display(),
+                t.key.display(),
+                t.ktls
+            ),
+        };
         let toml = format!(
             r#"[server]
 listen = "{listen}"
 shards = 1
 drain_timeout = "1s"
-
+{tls}
 [upstreams.origin]
 targets = ["{origin}"]
 

@@ -18,6 +18,7 @@ pub mod runs;
 pub mod servers;
 pub mod summary;
 pub mod table;
+pub mod tls;
 pub mod tools;
 
 use std::collections::BTreeMap;
@@ -64,6 +65,8 @@ pub struct CompareConfig {
     pub ringload: Option<PathBuf>,
     /// `--nginx`.
     pub nginx: Option<PathBuf>,
+    /// `--tls`: both proxies terminate TLS; ringgate with this `ktls` mode.
+    pub tls: Option<String>,
 }
 
 /// Runs the whole comparison, prints the table and writes the results
@@ -77,7 +80,10 @@ pub fn run(config: &CompareConfig) -> Result<Summary, BenchError> {
         config.ringload.as_deref(),
         config.nginx.as_deref(),
     )?;
-    let layout = Layout::create(config.out.as_deref())?;
+    let mut layout = Layout::create(config.out.as_deref())?;
+    if let Some(ktls) = &config.tls {
+        layout = layout.with_tls(ktls)?;
+    }
     eprintln!("ringbench compare: results in {}", layout.dir.display());
     let mut servers = Servers::start(&tools, &layout, config.proxy_cpu, &stop)?;
     let server_info = servers.info();
@@ -116,6 +122,7 @@ pub fn run(config: &CompareConfig) -> Result<Summary, BenchError> {
             ("ringload", tools.ringload.display().to_string()),
         ]),
         servers: server_info,
+        tls: layout.tls.as_ref().map(tls::Tls::describe),
     };
     let summary = Summary::build(started, settings, &runs);
     let text = table::render(&summary, &layout.dir.display().to_string());

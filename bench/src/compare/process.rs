@@ -29,6 +29,15 @@ use crate::BenchError;
 const POLL: Duration = Duration::from_millis(20);
 /// How long a server may take to answer its first request.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// [`READY_TIMEOUT`], or `$RINGBENCH_READY_TIMEOUT` seconds (an emulated
+/// VM starts nginx much more slowly).
+fn ready_timeout() -> Duration {
+    std::env::var("RINGBENCH_READY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(READY_TIMEOUT, Duration::from_secs)
+}
 /// How long a child may take to exit after SIGTERM before SIGKILL.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Lines of a log quoted in an error.
@@ -142,7 +151,18 @@ impl Child {
 
     /// Waits until `GET /` on `addr` answers 200, at most [`READY_TIMEOUT`].
     pub fn wait_ready(&mut self, addr: SocketAddr, stop: &Interrupt) -> Result<(), BenchError> {
-        let deadline = Instant::now() + READY_TIMEOUT;
+        self.wait_ready_with(addr, stop, probe)
+    }
+
+    /// [`wait_ready`](Self::wait_ready) with another readiness check (https).
+    pub fn wait_ready_with(
+        &mut self,
+        addr: SocketAddr,
+        stop: &Interrupt,
+        probe: impl Fn(SocketAddr) -> bool,
+    ) -> Result<(), BenchError> {
+        let timeout = ready_timeout();
+        let deadline = Instant::now() + timeout;
         loop {
             stop.check()?;
             self.check_running()?;
@@ -153,7 +173,7 @@ impl Child {
                 return Err(BenchError::NotReady {
                     name: self.name.clone(),
                     addr,
-                    secs: READY_TIMEOUT.as_secs(),
+                    secs: timeout.as_secs(),
                     log: self.log.clone(),
                     tail: tail(&self.log),
                 });

@@ -214,7 +214,14 @@ impl Runner<'_> {
                 path_arg(hgrm),
             ]);
         }
-        args.push(format!("http://{}/", servers.addr(job.proxy)));
+        if let Some(tls) = &self.layout.tls {
+            args.extend(tls.ringload_args());
+        }
+        args.push(format!(
+            "{}://{}/",
+            self.layout.scheme(),
+            servers.addr(job.proxy)
+        ));
         let group = servers.group(job.proxy);
         let before = cpu::group_cpu(group);
         let mut child = Child::spawn(

@@ -71,8 +71,16 @@ impl Servers {
         origin.wait_ready(layout.origin, stop)?;
         let mut nginx = launch("nginx", &tools.nginx, layout.nginx()?)?;
         let mut ringgate = launch("ringgate", &tools.ringgate, layout.ringgate()?)?;
-        nginx.wait_ready(layout.nginx, stop)?;
-        ringgate.wait_ready(layout.ringgate, stop)?;
+        match &layout.tls {
+            None => {
+                nginx.wait_ready(layout.nginx, stop)?;
+                ringgate.wait_ready(layout.ringgate, stop)?;
+            }
+            Some(tls) => {
+                nginx.wait_ready_with(layout.nginx, stop, |a| tls.probe(a))?;
+                ringgate.wait_ready_with(layout.ringgate, stop, |a| tls.probe(a))?;
+            }
+        }
         Ok(Servers {
             ringgate,
             nginx,

@@ -84,6 +84,8 @@ pub struct Settings {
     pub binaries: BTreeMap<&'static str, String>,
     /// Address and pid of origin, nginx and ringgate.
     pub servers: BTreeMap<String, ServerInfo>,
+    /// `--tls`: what both proxies terminate (null: plain HTTP).
+    pub tls: Option<String>,
 }
 
 /// Both proxies' medians.

@@ -80,6 +80,9 @@ pub fn render(s: &Summary, results: &str) -> String {
         "  origin: {}; origin and proxy on CPU {}; ringload -t 1 -c {} on CPU {}",
         c.origin, c.proxy_cpu, c.connections, c.load_cpu
     );
+    if let Some(tls) = &c.tls {
+        let _ = writeln!(out, "  https: {tls}");
+    }
     let _ = writeln!(
         out,
         "  {} run(s) of {}s per proxy and mode, alternating nginx, ringgate; medians over the runs",

@@ -110,6 +110,7 @@ fn settings(min_ratio: f64) -> Settings {
         nginx_version: "nginx/1.22.1".into(),
         binaries: BTreeMap::new(),
         servers: BTreeMap::new(),
+        tls: None,
     }
 }
 

@@ -46,6 +46,9 @@ pub enum TlsSetupError {
     /// A host that cannot be a TLS server name.
     #[error("\"{0}\" is not a valid TLS server name")]
     ServerName(String),
+    /// `--tls-cipher` names no suite of the ring provider.
+    #[error("--tls-cipher {0}: unknown cipher suite (e.g. TLS13_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)")]
+    Cipher(String),
     /// rustls refused the configuration.
     #[error("TLS setup: {0}")]
     Rustls(#[from] rustls::Error),
@@ -53,7 +56,30 @@ pub enum TlsSetupError {
 
 /// The client configuration every shard starts from.
 pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, TlsSetupError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    client_config_with(trust, &[])
+}
+
+/// [`client_config`] offering only the named cipher suites (rustls' names,
+/// e.g. `TLS13_AES_128_GCM_SHA256`; empty: all of them), so a benchmark can
+/// pin the cipher on servers that follow the client's preference.
+pub fn client_config_with(
+    trust: &Trust,
+    ciphers: &[String],
+) -> Result<Arc<ClientConfig>, TlsSetupError> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if !ciphers.is_empty() {
+        let mut chosen = Vec::with_capacity(ciphers.len());
+        for name in ciphers {
+            let suite = provider
+                .cipher_suites
+                .iter()
+                .find(|s| format!("{:?}", s.suite()).eq_ignore_ascii_case(name))
+                .ok_or_else(|| TlsSetupError::Cipher(name.clone()))?;
+            chosen.push(*suite);
+        }
+        provider.cipher_suites = chosen;
+    }
+    let provider = Arc::new(provider);
     let algorithms = provider.signature_verification_algorithms;
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?;

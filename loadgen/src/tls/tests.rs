@@ -66,3 +66,21 @@ fn handshake_messages_name_the_cause_and_the_way_out() {
     assert!(m.starts_with("TLS handshake with h:1 failed: "), "{m}");
     assert!(!m.contains('('), "{m}");
 }
+
+#[test]
+fn tls_cipher_pins_known_suites_and_names_unknown_ones() {
+    let pinned = client_config_with(&Trust::Insecure, &["tls13_aes_128_gcm_sha256".to_owned()])
+        .expect("known suite");
+    let suites: Vec<String> = pinned
+        .crypto_provider()
+        .cipher_suites
+        .iter()
+        .map(|s| format!("{:?}", s.suite()))
+        .collect();
+    assert_eq!(suites, ["TLS13_AES_128_GCM_SHA256"]);
+    let e = client_config_with(&Trust::Insecure, &["TLS_NOPE".to_owned()]).unwrap_err();
+    assert!(
+        e.to_string().starts_with("--tls-cipher TLS_NOPE: unknown"),
+        "{e}"
+    );
+}

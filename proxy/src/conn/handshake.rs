@@ -23,6 +23,10 @@ pub async fn accept(
     acceptor: &Arc<Acceptor>,
 ) -> Option<Stream> {
     let timeout = shard.snapshot().config.server.header_timeout;
+    if let Some(support) = acceptor.ktls {
+        return crate::ktls::accept::accept_timed(tcp, peer, shard, acceptor, support, timeout)
+            .await;
+    }
     let result = match ServerConnection::new(Arc::clone(&acceptor.config)) {
         Err(error) => Err(HandshakeError::Tls(error)),
         Ok(session) => {

@@ -29,6 +29,7 @@ pub fn build(server: &Server, stop: &DrainFlag) -> Result<Vec<Option<Arc<Accepto
                     KtlsMode::On => "on",
                     KtlsMode::Off => "off",
                 },
+                kernel = %crate::ktls::mode::describe(a.settings.ktls),
                 certs = a.settings.certs.len(),
                 "listener TLS mode"
             ),

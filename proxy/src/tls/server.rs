@@ -7,7 +7,7 @@ use super::certs::certified_key;
 use super::error::TlsError;
 use super::resolver::{CertSet, Entry, SniResolver};
 use super::{protocol_versions, provider};
-use ringgate_core::config::tls::{KtlsMode, ServerTls};
+use ringgate_core::config::tls::ServerTls;
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache};
 use rustls::ServerConfig;
 use std::sync::Arc;
@@ -21,12 +21,18 @@ pub struct Acceptor {
     pub resolver: Arc<SniResolver>,
     /// The settings it was built from.
     pub settings: ServerTls,
+    /// The kernel's kTLS, when this listener hands records to it.
+    pub ktls: Option<&'static crate::ktls::Support>,
 }
 
 impl Acceptor {
     /// The connection mode this listener runs (logged at startup).
     pub fn mode(&self) -> &'static str {
-        "rustls"
+        if self.ktls.is_some() {
+            "ktls"
+        } else {
+            "rustls"
+        }
     }
 }
 
@@ -48,14 +54,10 @@ pub fn load_set(tls: &ServerTls) -> Result<CertSet, TlsError> {
 
 /// Build the acceptor of one listener.
 pub fn acceptor(tls: &ServerTls) -> Result<Acceptor, TlsError> {
-    if tls.ktls == KtlsMode::On {
-        return Err(TlsError::Setting {
-            key: format!("{}.ktls", tls.path),
-            error:
-                "kTLS is not implemented yet: use \"auto\" (userspace rustls for now) or \"off\""
-                    .to_owned(),
-        });
-    }
+    let ktls = crate::ktls::mode::decide(tls.ktls).map_err(|error| TlsError::Setting {
+        key: format!("{}.ktls", tls.path),
+        error,
+    })?;
     let resolver = Arc::new(SniResolver::new(load_set(tls)?));
     let setting = |error: rustls::Error| TlsError::Setting {
         key: format!("{}.protocols", tls.path),
@@ -67,6 +69,7 @@ pub fn acceptor(tls: &ServerTls) -> Result<Acceptor, TlsError> {
         .with_no_client_auth()
         .with_cert_resolver(resolver.clone());
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.enable_secret_extraction = ktls.is_some();
     config.session_storage = if tls.session_cache > 0 {
         ServerSessionMemoryCache::new(tls.session_cache)
     } else {
@@ -79,5 +82,6 @@ pub fn acceptor(tls: &ServerTls) -> Result<Acceptor, TlsError> {
         config: Arc::new(config),
         resolver,
         settings: tls.clone(),
+        ktls,
     })
 }

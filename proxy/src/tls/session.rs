@@ -69,6 +69,18 @@ impl Incoming {
         }
     }
 
+    /// A buffer starting with ciphertext already read from the socket.
+    pub fn holding(bytes: &[u8]) -> Incoming {
+        let mut buf = Vec::with_capacity(CIPHERTEXT_CHUNK.max(bytes.len()));
+        buf.extend_from_slice(bytes);
+        Incoming {
+            buf,
+            fed: 0,
+            want: FIRST_READ,
+            eof: false,
+        }
+    }
+
     /// Everything read was given to the session.
     pub fn drained(&self) -> bool {
         self.fed >= self.buf.len()

@@ -77,6 +77,19 @@ impl TlsStream {
         &self.tcp
     }
 
+    /// Go on with a session whose handshake was driven elsewhere (the kTLS
+    /// path, when the kernel does not take the cipher), with the
+    /// ciphertext already read from the socket and not yet fed to it.
+    pub fn resume(tcp: TcpStream, mut session: Connection, ciphertext: &[u8]) -> TlsStream {
+        session.set_buffer_limit(None);
+        TlsStream {
+            tcp,
+            session,
+            rx: Incoming::holding(ciphertext),
+            tx: Outgoing::new(),
+        }
+    }
+
     /// The rustls session (negotiated version, cipher, ALPN, SNI).
     pub fn session(&self) -> &Connection {
         &self.session
