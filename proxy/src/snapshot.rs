@@ -10,6 +10,7 @@ use crate::tls::TlsError;
 use ringgate_core::config::Config;
 use ringgate_core::policy::Policies;
 use ringgate_core::router::Router;
+use std::time::SystemTime;
 
 /// Everything read-only a request needs, and the shared policy state.
 #[derive(Debug)]
@@ -21,6 +22,10 @@ pub struct Snapshot {
     /// Rate limits, concurrency limits, retry budgets and per-target state
     /// (breaker, health, outlier), indexed like `config`.
     pub policies: Policies,
+    /// Which config this is: 1 for the one loaded at startup.
+    pub version: u64,
+    /// When this snapshot was built (wall clock, for the admin API).
+    pub loaded_at: SystemTime,
     /// TLS connectors per upstream, indexed like `config.upstreams`
     /// (`None`: plain TCP); filled by [`Snapshot::with_tls`].
     pub upstream_tls: Vec<Option<Connector>>,
@@ -35,6 +40,8 @@ impl Snapshot {
             config,
             router,
             policies,
+            version: 1,
+            loaded_at: SystemTime::now(),
             upstream_tls: Vec::new(),
         }
     }

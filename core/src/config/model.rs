@@ -6,7 +6,10 @@
 //! per-snapshot router and balancers from this.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::auth::api_key::KeyStore;
 
 use super::policy::{CircuitBreaker, Concurrency, HealthCheck, Outlier, RateLimit, Retry};
 
@@ -55,6 +58,9 @@ pub struct Server {
     pub shards: Shards,
     /// Address of the admin endpoint; none when absent.
     pub admin: Option<SocketAddr>,
+    /// Bearer tokens accepted on the admin API (`/admin/...`), stored as
+    /// SHA-256 digests with the operator's name; the API is open when absent.
+    pub admin_tokens: Option<Arc<KeyStore>>,
     /// Which monoio driver the shards run.
     pub driver: Driver,
     /// io_uring setup flags (ignored by the legacy driver).

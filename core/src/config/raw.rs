@@ -66,6 +66,7 @@ pub(crate) struct RawServer {
     pub tls: Option<super::raw_tls::RawServerTls>,
     pub shards: Option<IntOrString>,
     pub admin: Option<String>,
+    pub admin_token_file: Option<String>,
     pub driver: Option<RawDriver>,
     pub uring: Option<RawUring>,
     pub header_timeout: Option<String>,

@@ -17,8 +17,12 @@ use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use rustls::{Connection, IoState};
 use std::io::{self, Read, Write};
 
-/// Ciphertext read per socket read: a few full TLS records.
+/// Most ciphertext read per socket read: a few full TLS records.
 pub const CIPHERTEXT_CHUNK: usize = 64 * 1024;
+/// First read size: one full record and change, so an idle keep-alive
+/// connection holds a small buffer; it doubles (up to [`CIPHERTEXT_CHUNK`])
+/// while reads come back full.
+const FIRST_READ: usize = 17 * 1024;
 /// Free room wanted in a plaintext buffer before a read.
 const MIN_SPARE: usize = 4 * 1024;
 
@@ -48,16 +52,19 @@ pub enum HandshakeError {
 pub struct Incoming {
     buf: Vec<u8>,
     fed: usize,
+    /// Bytes asked for in the next read.
+    want: usize,
     /// The socket reached EOF (or the peer sent close_notify).
     pub eof: bool,
 }
 
 impl Incoming {
-    /// A buffer sized for [`CIPHERTEXT_CHUNK`] reads.
+    /// An empty buffer; it grows on the first read.
     pub fn new() -> Incoming {
         Incoming {
-            buf: Vec::with_capacity(CIPHERTEXT_CHUNK),
+            buf: Vec::new(),
             fed: 0,
+            want: FIRST_READ,
             eof: false,
         }
     }
@@ -85,9 +92,13 @@ impl Incoming {
         // look like EOF.)
         let mut owned = std::mem::take(&mut self.buf);
         owned.clear();
-        owned.reserve(CIPHERTEXT_CHUNK);
+        let want = self.want.clamp(FIRST_READ, CIPHERTEXT_CHUNK);
+        owned.reserve(want);
         self.fed = 0;
         let (res, owned) = tcp.read(owned).await;
+        if matches!(res, Ok(n) if n >= owned.capacity()) {
+            self.want = (want * 2).min(CIPHERTEXT_CHUNK);
+        }
         self.buf = owned;
         res
     }

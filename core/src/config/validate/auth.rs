@@ -4,7 +4,7 @@
 //! "/etc/ringgate/users" line 3: ...`). Relative file paths are resolved
 //! against the config file's folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use super::super::model::Route;
 use super::super::raw_auth::{RawApiKey, RawAuth, RawBasic, RawForward, RawJwt};
 use super::super::units::parse_duration;
 use super::upstream::resolve;
-use super::{duration, is_token};
+use super::{duration, files, is_token};
 use crate::auth::api_key::{ApiKeyAuth, KeyStore};
 use crate::auth::basic::{BasicAuth, Htpasswd};
 use crate::auth::forward::ForwardAuth;
@@ -89,21 +89,6 @@ impl Ctx<'_> {
         format!("{}.{kind}.{key}", self.at)
     }
 
-    /// Reads the file named at `path` (relative to the config's folder).
-    fn read(&self, errors: &mut Errors, path: &str, name: &str) -> Option<(PathBuf, Vec<u8>)> {
-        let file = match self.base {
-            Some(base) if Path::new(name).is_relative() => base.join(name),
-            _ => PathBuf::from(name),
-        };
-        match std::fs::read(&file) {
-            Ok(bytes) => Some((file, bytes)),
-            Err(error) => {
-                errors.push(path, format!("cannot read \"{}\": {error}", file.display()));
-                None
-            }
-        }
-    }
-
     /// Reads and parses a file, naming the file in a parse error.
     fn load<T>(
         &self,
@@ -112,11 +97,7 @@ impl Ctx<'_> {
         name: &str,
         parse: impl FnOnce(&[u8]) -> Result<T, String>,
     ) -> Option<T> {
-        let (file, bytes) = self.read(errors, path, name)?;
-        errors.check(
-            path,
-            parse(&bytes).map_err(|problem| format!("\"{}\" {problem}", file.display())),
-        )
+        files::load(self.base, errors, path, name, parse)
     }
 }
 
@@ -133,11 +114,7 @@ impl Ctx<'_> {
             errors.push(self.table(kind), format!("missing field `{key}`"));
             return None;
         };
-        self.load(errors, &self.key(kind, key), &name, |bytes| {
-            std::str::from_utf8(bytes)
-                .map_err(|_| "is not UTF-8 text".to_owned())
-                .and_then(parse)
-        })
+        files::load_text(self.base, errors, &self.key(kind, key), &name, parse)
     }
 }
 

@@ -8,6 +8,7 @@
 //! any recorded error turns the whole result into [`ConfigErrors`].
 
 mod auth;
+mod files;
 mod policy;
 mod route;
 mod server;
@@ -17,10 +18,13 @@ mod upstream;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::error::{ConfigErrors, Errors};
 use super::model::Config;
 use super::raw::{IntOrString, RawConfig};
 use super::units::{parse_duration, parse_size};
+use crate::auth::api_key::KeyStore;
 
 impl TryFrom<RawConfig> for Config {
     type Error = ConfigErrors;
@@ -30,8 +34,18 @@ impl TryFrom<RawConfig> for Config {
         let base = raw.base_dir.clone();
         let listen_tls = tls::take_server(raw.server.as_mut());
         let upstream_tls = tls::take_upstreams(raw.upstreams.0.iter_mut().map(|(_, u)| u));
+        let token_file = raw.server.as_mut().and_then(|s| s.admin_token_file.take());
         let mut server = server::server(raw.server, &mut errors);
         tls::apply_server(&mut server, listen_tls, base.as_deref(), &mut errors);
+        server.admin_tokens = token_file.and_then(|name| {
+            files::load_text(
+                base.as_deref(),
+                &mut errors,
+                "server.admin_token_file",
+                &name,
+                |text| KeyStore::parse(text).map(Arc::new),
+            )
+        });
         let mut upstreams = upstream::upstreams(raw.upstreams, &mut errors);
         tls::apply_upstreams(&mut upstreams, upstream_tls, base.as_deref(), &mut errors);
         let auths = raw.routes.iter_mut().map(|r| r.auth.take()).collect();

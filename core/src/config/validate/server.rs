@@ -94,6 +94,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         listen_tls: Vec::new(),
         shards,
         admin,
+        admin_tokens: None,
         driver,
         uring: uring(raw.uring, errors),
         header_timeout: duration(
@@ -237,6 +238,7 @@ fn placeholder() -> Server {
         listen_tls: Vec::new(),
         shards: Shards::Auto,
         admin: None,
+        admin_tokens: None,
         driver: Driver::IoUring,
         uring: uring(None, &mut Errors::default()),
         header_timeout: d::HEADER_TIMEOUT,
