@@ -71,10 +71,8 @@ impl Incoming {
 
     /// A buffer starting with ciphertext already read from the socket.
     pub fn holding(bytes: &[u8]) -> Incoming {
-        let mut buf = Vec::with_capacity(CIPHERTEXT_CHUNK.max(bytes.len()));
-        buf.extend_from_slice(bytes);
         Incoming {
-            buf,
+            buf: bytes.to_vec(),
             fed: 0,
             want: FIRST_READ,
             eof: false,
