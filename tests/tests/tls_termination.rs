@@ -110,7 +110,11 @@ fn tls12_and_tls13_alpn_and_a_plain_listener_side_by_side() {
         .iter()
         .map(|r| r.header("x-forwarded-proto").unwrap_or("").to_owned())
         .collect();
-    assert_eq!(protos.last().map(String::as_str), Some("http"), "{protos:?}");
+    assert_eq!(
+        protos.last().map(String::as_str),
+        Some("http"),
+        "{protos:?}"
+    );
     assert!(
         protos.iter().filter(|p| *p == "https").count() >= 4,
         "TLS requests not marked https upstream: {protos:?}"

@@ -135,9 +135,16 @@ async fn ask(
         };
         let mut conn = match pooled {
             Some(conn) => conn,
-            None => connect(cfg.addr, cfg.timeout, route_index, 0, None, shard.buffers.upstream)
-                .await
-                .map_err(|(_, error)| AskError::Connect(error))?,
+            None => connect(
+                cfg.addr,
+                cfg.timeout,
+                route_index,
+                0,
+                None,
+                shard.buffers.upstream,
+            )
+            .await
+            .map_err(|(_, error)| AskError::Connect(error))?,
         };
         let stale_retry = conn.reused;
         let result = match io::write_vec(&mut conn.stream, &mut request).await {

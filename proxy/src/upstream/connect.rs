@@ -48,7 +48,12 @@ pub async fn connect(
     // Small heads must not wait for Nagle; errors here are harmless.
     let _ = tcp.set_nodelay(true);
     let Some(connector) = tls else {
-        return Ok(UpstreamConn::new(Stream::Plain(tcp), upstream, target, buffer));
+        return Ok(UpstreamConn::new(
+            Stream::Plain(tcp),
+            upstream,
+            target,
+            buffer,
+        ));
     };
     match monoio::time::timeout_at(deadline, connector.connect(tcp, target)).await {
         Err(_) => Err((Failure::ConnectTimeout, None)),
