@@ -160,3 +160,58 @@ fn metrics_families_and_counters_move() {
     );
     assert_eq!(m.sum("ringgate_request_duration_seconds_count", &r1), 5.0);
 }
+
+#[test]
+fn target_responses_and_route_bytes() {
+    use std::io::{Read, Write};
+    let (o, gw) = setup();
+    let request = b"GET /r1/bytes HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let mut s = std::net::TcpStream::connect(gw.addr()).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        s.write_all(request).expect("write");
+        got.clear();
+        s.read_to_end(&mut got).expect("read");
+        assert!(got.starts_with(b"HTTP/1.1 200"), "{got:?}");
+    }
+    let target = o.addr().to_string();
+    let of_target = [("upstream", "u1"), ("target", target.as_str())];
+    let mut m = Metrics::default();
+    let counted = wait_until(Duration::from_secs(3), || {
+        m = scrape(&gw);
+        m.sum("ringgate_target_response_seconds_count", &of_target) >= 3.0
+    });
+    assert!(
+        counted,
+        "{:#?}",
+        m.find("ringgate_target_response_seconds_count", &[])
+    );
+    let ok = [
+        ("upstream", "u1"),
+        ("target", target.as_str()),
+        ("class", "2xx"),
+    ];
+    assert_eq!(m.sum("ringgate_target_responses_total", &ok), 3.0);
+    assert_eq!(
+        m.sum("ringgate_target_response_seconds_count", &of_target),
+        3.0
+    );
+    assert!(m.sum("ringgate_target_response_seconds_sum", &of_target) > 0.0);
+    assert_eq!(
+        m.types
+            .get("ringgate_target_response_seconds")
+            .map(String::as_str),
+        Some("histogram")
+    );
+    // Every byte each client sent and received, three times over.
+    let of = |d: &'static str| [("route", "r1"), ("direction", d)];
+    assert_eq!(
+        m.sum("ringgate_request_bytes_total", &of("in")),
+        3.0 * request.len() as f64
+    );
+    assert_eq!(
+        m.sum("ringgate_request_bytes_total", &of("out")),
+        3.0 * got.len() as f64
+    );
+}

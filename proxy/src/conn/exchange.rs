@@ -512,8 +512,12 @@ async fn try_target(
         let forward_1xx = head.version() == Version::Http11;
         match read_response(&mut up, head.is_head(), timeout, client, forward_1xx).await {
             Ok(resp) => {
+                let took = sent.elapsed();
+                shard
+                    .metrics
+                    .target_response(ui, index, resp.status(), took);
                 client.served.target = Some(addr);
-                client.served.upstream_time = Some(sent.elapsed());
+                client.served.upstream_time = Some(took);
                 return Ok((up, resp));
             }
             Err(RespError::ClosedEarly) if stale_retry => {

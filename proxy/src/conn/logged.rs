@@ -1,7 +1,8 @@
-//! The connection loop's side of the access log: [`begin`] before a
-//! request is handled (note the byte counters, pick the request id),
-//! [`finish`] after it was answered (build the [`Record`] and hand it to
-//! the shard's log). Nothing happens here when the log is off.
+//! The connection loop's side of the access log and of the per-route byte
+//! counters: [`mark`] before a request (where the byte counters stand),
+//! [`count_bytes`] after it (always, for `/metrics`); with the log on,
+//! [`begin`] picks the request id and [`finish`] builds the [`Record`] and
+//! hands it to the shard's log.
 
 use super::served::Served;
 use super::Client;
@@ -18,6 +19,25 @@ use std::time::SystemTime;
 pub struct Mark {
     consumed: u64,
     written: u64,
+}
+
+impl Mark {
+    /// Bytes (in, out) moved since `earlier`.
+    pub fn since(&self, earlier: Mark) -> (u64, u64) {
+        (
+            self.consumed.saturating_sub(earlier.consumed),
+            self.written.saturating_sub(earlier.written),
+        )
+    }
+}
+
+/// Count the bytes of the request that began at `start` for its route
+/// (always, whether or not the access log is on).
+pub fn count_bytes(shard: &Shard, client: &Client, start: Mark) {
+    let (bytes_in, bytes_out) = mark(client).since(start);
+    shard
+        .metrics
+        .request_bytes(client.served.route, bytes_in, bytes_out);
 }
 
 /// Where the client's counters stand now.
@@ -66,7 +86,7 @@ pub fn finish(shard: &Shard, snap: &Snapshot, client: &Client, pending: Pending)
     if !log.sampled(served.status, shard.random()) {
         return;
     }
-    let now = mark(client);
+    let (bytes_in, bytes_out) = mark(client).since(pending.mark);
     let head = pending.head.as_ref();
     let route = served.route.and_then(|i| snap.config.routes.get(i));
     let upstream = route.and_then(|r| snap.config.upstreams.get(r.upstream));
@@ -86,8 +106,8 @@ pub fn finish(shard: &Shard, snap: &Snapshot, client: &Client, pending: Pending)
         target: head.map_or(b"-", |h| h.target()),
         version: head.map_or(Version::Http11, |h| h.version()),
         status: served.status,
-        bytes_in: now.consumed.saturating_sub(pending.mark.consumed),
-        bytes_out: now.written.saturating_sub(pending.mark.written),
+        bytes_in,
+        bytes_out,
         route: route.map(|r| r.name.as_str()),
         upstream: upstream.map(|u| u.name.as_str()),
         target_addr: served.target,

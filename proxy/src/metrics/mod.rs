@@ -8,10 +8,12 @@
 //! and the shared target state are in [`policy`].
 
 pub mod policy;
+pub mod series;
 pub mod tls;
 
 use crate::snapshot::Snapshot;
 use policy::{HealthStats, PolicyMetrics};
+use series::Series;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -24,7 +26,7 @@ pub const BUCKETS_US: [u64; 16] = [
 ];
 
 /// Status classes counted: 1xx..5xx.
-const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+pub(crate) const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /// Add to a counter that only this shard writes.
 #[inline]
@@ -35,41 +37,17 @@ pub(crate) fn bump(counter: &AtomicU64, by: u64) {
     );
 }
 
-/// Counters of one route on one shard.
-#[derive(Debug, Default)]
-pub struct RouteMetrics {
-    by_class: [AtomicU64; 5],
-    buckets: [AtomicU64; BUCKETS_US.len() + 1],
-    sum_us: AtomicU64,
-    count: AtomicU64,
-}
-
-impl RouteMetrics {
-    fn record(&self, status: u16, elapsed: Duration) {
-        let class = usize::from(status / 100).clamp(1, 5) - 1;
-        if let Some(c) = self.by_class.get(class) {
-            bump(c, 1);
-        }
-        let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        let bucket = BUCKETS_US
-            .iter()
-            .position(|&b| us <= b)
-            .unwrap_or(BUCKETS_US.len());
-        if let Some(b) = self.buckets.get(bucket) {
-            bump(b, 1);
-        }
-        bump(&self.sum_us, us);
-        bump(&self.count, 1);
-    }
-}
-
 /// Everything one shard counts.
 #[derive(Debug)]
 pub struct ShardMetrics {
     /// Shard index.
     pub shard: usize,
     /// Per route, in config order; the last entry is "no route matched".
-    routes: Vec<RouteMetrics>,
+    routes: Vec<Series>,
+    /// Bytes read from and written to clients, per route (last: none).
+    route_bytes: Vec<[AtomicU64; 2]>,
+    /// Responses relayed from each target: `[upstream][target]`.
+    targets: Vec<Vec<Series>>,
     /// Open downstream connections.
     connections_open: AtomicU64,
     /// Connections accepted in total.
@@ -93,12 +71,23 @@ impl ShardMetrics {
     /// Metrics for a shard serving `snapshot`.
     pub fn new(shard: usize, snapshot: &Snapshot) -> ShardMetrics {
         let routes = (0..=snapshot.config.routes.len())
-            .map(|_| RouteMetrics::default())
+            .map(|_| Series::default())
+            .collect();
+        let route_bytes = (0..=snapshot.config.routes.len())
+            .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
+            .collect();
+        let targets = snapshot
+            .config
+            .upstreams
+            .iter()
+            .map(|u| u.targets.iter().map(|_| Series::default()).collect())
             .collect();
         let ups = snapshot.config.upstreams.len();
         ShardMetrics {
             shard,
             routes,
+            route_bytes,
+            targets,
             connections_open: AtomicU64::new(0),
             connections_total: AtomicU64::new(0),
             pool_idle: (0..ups).map(|_| AtomicU64::new(0)).collect(),
@@ -119,6 +108,24 @@ impl ShardMetrics {
         let index = route.unwrap_or(self.routes.len().saturating_sub(1));
         if let Some(r) = self.routes.get(index) {
             r.record(status, elapsed);
+        }
+    }
+
+    /// A request of `route` (None: no route) moved these bytes to and
+    /// from the client.
+    pub fn request_bytes(&self, route: Option<usize>, bytes_in: u64, bytes_out: u64) {
+        let index = route.unwrap_or(self.route_bytes.len().saturating_sub(1));
+        if let Some([i, o]) = self.route_bytes.get(index) {
+            bump(i, bytes_in);
+            bump(o, bytes_out);
+        }
+    }
+
+    /// Target `target` of `upstream` answered with `status`, its response
+    /// head `elapsed` after the request was sent.
+    pub fn target_response(&self, upstream: usize, target: usize, status: u16, elapsed: Duration) {
+        if let Some(t) = self.targets.get(upstream).and_then(|u| u.get(target)) {
+            t.record(status, elapsed);
         }
     }
 
@@ -223,44 +230,33 @@ pub fn render(
     out.push_str("# TYPE ringgate_request_duration_seconds histogram\n");
     for i in 0..nroutes {
         let (route, _) = route_label(i);
-        let mut cumulative = 0u64;
-        for (b, bound) in BUCKETS_US.iter().enumerate() {
-            cumulative += shards
-                .iter()
-                .filter_map(|s| s.routes.get(i))
-                .filter_map(|r| r.buckets.get(b))
-                .map(load)
-                .sum::<u64>();
-            let le = *bound as f64 / 1e6;
-            let _ = writeln!(
-                out,
-                "ringgate_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}"
-            );
-        }
-        let count: u64 = shards
-            .iter()
-            .filter_map(|s| s.routes.get(i))
-            .map(|r| load(&r.count))
-            .sum();
-        let sum_us: u64 = shards
-            .iter()
-            .filter_map(|s| s.routes.get(i))
-            .map(|r| load(&r.sum_us))
-            .sum();
-        let _ = writeln!(
-            out,
-            "ringgate_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(
-            out,
-            "ringgate_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-            sum_us as f64 / 1e6
-        );
-        let _ = writeln!(
-            out,
-            "ringgate_request_duration_seconds_count{{route=\"{route}\"}} {count}"
+        let labels = format!("route=\"{route}\"");
+        let of_route = shards.iter().filter_map(|s| s.routes.get(i));
+        series::histogram(
+            &mut out,
+            "ringgate_request_duration_seconds",
+            &labels,
+            of_route,
         );
     }
+    out.push_str("# HELP ringgate_request_bytes_total Bytes read from (in) and written to (out) clients, heads and bodies, by route.\n");
+    out.push_str("# TYPE ringgate_request_bytes_total counter\n");
+    for i in 0..nroutes {
+        let (route, _) = route_label(i);
+        for (d, direction) in ["in", "out"].iter().enumerate() {
+            let total: u64 = shards
+                .iter()
+                .filter_map(|s| s.route_bytes.get(i))
+                .filter_map(|b| b.get(d))
+                .map(load)
+                .sum();
+            let _ = writeln!(
+                out,
+                "ringgate_request_bytes_total{{route=\"{route}\",direction=\"{direction}\"}} {total}"
+            );
+        }
+    }
+    series::render_targets(&mut out, snapshot, shards.iter().map(|s| &s.targets));
 
     out.push_str("# HELP ringgate_connections_open Open downstream connections, by shard.\n");
     out.push_str("# TYPE ringgate_connections_open gauge\n");
