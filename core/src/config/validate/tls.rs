@@ -7,7 +7,7 @@
 //! `server.tls` when that is set; a table entry uses its own `tls` (none =
 //! plain HTTP). File names resolve against the config file's folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::super::error::Errors;
 use super::super::model::{Server, Upstream};
@@ -16,6 +16,7 @@ use super::super::raw_tls::{RawListenEntry, RawServerTls, RawUpstreamTls};
 use super::super::tls::{
     CertPair, KtlsMode, ServerTls, TlsVersion, UpstreamTls, RELOAD_INTERVAL, SESSION_CACHE,
 };
+use super::files::resolve;
 use super::{duration, integer, to_usize};
 
 /// What each listen entry says about TLS, taken from the raw tree.
@@ -280,12 +281,5 @@ pub(super) fn apply_upstreams(
             protocols,
             path,
         });
-    }
-}
-
-fn resolve(base: Option<&Path>, file: &str) -> PathBuf {
-    match base {
-        Some(dir) if Path::new(file).is_relative() => dir.join(file),
-        _ => PathBuf::from(file),
     }
 }
