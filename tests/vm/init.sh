@@ -19,7 +19,20 @@ mount -t devtmpfs dev /host/dev
 mkdir -p /host/dev/pts /host/dev/shm 2>/dev/null
 mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmpfs /host/dev/shm
+# The guest's /tmp is its own tmpfs; a checkout under the host's /tmp (the
+# results folder and the binaries) stays visible through a bind of its top
+# folder, taken from the host's /tmp before the tmpfs hides it.
+mkdir -p /hosttmp
+mount -o bind /host/tmp /hosttmp
 mount -t tmpfs tmpfs /host/tmp
+case "$out" in
+/tmp/*)
+    top=${out#/tmp/}
+    top=${top%%/*}
+    mkdir -p "/host/tmp/$top"
+    mount -o bind "/hosttmp/$top" "/host/tmp/$top" || { echo "vm: cannot show /tmp/$top"; poweroff -f; }
+    ;;
+esac
 mount -t tmpfs tmpfs /host/run
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "/host$out" || { echo "vm: cannot mount $out"; poweroff -f; }
 ip link set lo up
