@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ringgate_tests::auth::{sha256sum, Files};
+use ringgate_tests::auth::{curl_i, sha256sum, Files};
 use ringgate_tests::gateway::{upstream, Gateway};
 use ringgate_tests::origin::Origin;
 use ringgate_tests::process::{curl, Blackhole};
@@ -14,20 +14,11 @@ use serde_json::Value;
 fn get(gw: &Gateway, path: &str, token: Option<&str>) -> (u16, String, String) {
     let url = format!("http://{}{path}", gw.admin());
     let auth = token.map(|t| format!("Authorization: Bearer {t}"));
-    let mut args = vec!["-s", "-i", url.as_str()];
+    let mut args = vec!["-s", url.as_str()];
     if let Some(h) = &auth {
         args.extend(["-H", h.as_str()]);
     }
-    let out = curl(&args);
-    out.assert_success("curl admin");
-    let text = out.stdout_text();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    (status, head.to_owned(), body.to_owned())
+    curl_i(&args)
 }
 
 fn json(gw: &Gateway, path: &str, token: Option<&str>) -> Value {
