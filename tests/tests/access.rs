@@ -227,3 +227,41 @@ access = { allow = ["::/0"], deny = ["::1"] }
     assert_eq!(o.request_count(), 1);
     assert!(gw.stderr().contains("client=::1"), "{}", gw.stderr());
 }
+
+/// Behind a trusted proxy, `key = "client_ip"` rate limits and
+/// `hash_key = "client_ip"` hashing see the client named in
+/// `X-Forwarded-For` (as the access rules do), not the proxy: one client
+/// using up its burst does not limit another behind the same proxy.
+#[test]
+fn client_ip_rate_limits_count_the_client_behind_a_trusted_proxy() {
+    let o = Origin::echo("o");
+    let gw = start(
+        &o,
+        &[r#"access = { trusted_proxies = ["127.0.0.1/32"] }"#],
+        r#"
+[[routes]]
+name = "limited"
+upstream = "o"
+rate_limit = { rate = "1/m", burst = 2, key = "client_ip" }
+"#,
+    );
+    let from = |ip: &str| {
+        let (status, head, _) = curl_i(&["-H", &format!("X-Forwarded-For: {ip}"), &gw.url("/x")]);
+        (status, head)
+    };
+    for _ in 0..2 {
+        assert_eq!(from("203.0.113.7").0, 200);
+    }
+    let (status, head) = from("203.0.113.7");
+    assert_eq!(status, 429, "the third request of one client: {head}");
+    // Another client behind the same proxy has its own bucket.
+    for _ in 0..2 {
+        let (status, head) = from("198.51.100.9");
+        assert_eq!(status, 200, "a second client was limited: {head}");
+    }
+    // An untrusted X-Forwarded-For chain element is the client: a spoofed
+    // leftmost address does not buy a fresh bucket.
+    let (status, head) = from("192.0.2.1, 203.0.113.7");
+    assert_eq!(status, 429, "spoofed left element: {head}");
+    assert_eq!(o.request_count(), 4);
+}

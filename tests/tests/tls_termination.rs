@@ -250,7 +250,7 @@ fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn garbage_and_plain_http_on_the_tls_port_are_refused_and_the_shard_serves_on() {
+fn garbage_is_refused_and_plain_http_gets_400_on_the_tls_port_and_the_shard_serves_on() {
     let pki = Pki::generate("DNS:site.test");
     let o = Origin::echo("origin");
     let (tls, admin) = (free_addr(), free_addr());
@@ -261,11 +261,19 @@ fn garbage_and_plain_http_on_the_tls_port_are_refused_and_the_shard_serves_on() 
         routes(&o)
     );
     let mut gw = gateway(&config, tls, Some(admin));
+    // Plain HTTP gets nginx's kind of answer: a 400 in clear that says why.
     let plain = raw_exchange(tls, b"GET / HTTP/1.1\r\nHost: site.test\r\n\r\n");
+    let plain = String::from_utf8_lossy(&plain);
+    assert!(plain.starts_with("HTTP/1.1 400 "), "{plain}");
+    assert!(plain.contains("Connection: close\r\n"), "{plain}");
     assert!(
-        !plain.starts_with(b"HTTP/"),
-        "plain HTTP answered in clear: {plain:?}"
+        plain.ends_with("plain HTTP request sent to a TLS port\n"),
+        "{plain}"
     );
+    let out = curl(&["-w", "\n%{http_code}", &format!("http://{tls}/hello")]);
+    out.assert_success("curl over plain HTTP");
+    let body = out.stdout_text();
+    assert!(body.ends_with("TLS port\n\n400"), "{body}");
     // A record header claiming a handshake, then nonsense.
     let mut garbage = vec![0x16, 0x03, 0x01, 0x00, 0x20];
     garbage.extend(std::iter::repeat_n(0xAB, 32));
@@ -288,7 +296,8 @@ fn garbage_and_plain_http_on_the_tls_port_are_refused_and_the_shard_serves_on() 
     let (_, status) = https(tls, "site.test", &ca, &[]);
     assert_eq!(status, "200 1.1", "the shard stopped serving");
     let m = scrape(admin);
-    assert_eq!(m.sum("ringgate_tls_handshake_failures_total", &[]), 4.0);
+    assert_eq!(m.sum("ringgate_tls_handshake_failures_total", &[]), 3.0);
+    assert_eq!(m.sum("ringgate_tls_plain_http_total", &[]), 2.0);
     gw.assert_alive();
     assert!(
         gw.stderr().contains("TLS handshake failed"),

@@ -21,7 +21,7 @@ use ringgate_core::http1::RequestHead;
 use ringgate_core::policy::{retry_after_secs, InFlight, InFlightGuard, Nanos, RateLimiter};
 use ringgate_core::status::Failure;
 use std::io::Write as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How often a queued request looks for a free place.
@@ -73,7 +73,7 @@ pub fn needed(snap: &Snapshot, route: Option<usize>) -> bool {
 pub async fn admit<'s>(
     snap: &'s Snapshot,
     head: &RequestHead,
-    peer: SocketAddr,
+    client_ip: IpAddr,
     route: Option<usize>,
     now: Nanos,
 ) -> Result<Admitted<'s>, Refused> {
@@ -86,7 +86,7 @@ pub async fn admit<'s>(
         .into_iter()
         .flatten()
     {
-        rate_limit(snap, limiter, head, peer, now, &mut admitted.headers)?;
+        rate_limit(snap, limiter, head, client_ip, now, &mut admitted.headers)?;
     }
     let Some(index) = route else {
         return Ok(admitted);
@@ -113,14 +113,14 @@ fn rate_limit(
     snap: &Snapshot,
     limiter: &RateLimiter,
     head: &RequestHead,
-    peer: SocketAddr,
+    client_ip: IpAddr,
     now: Nanos,
     headers: &mut Vec<u8>,
 ) -> Result<(), Refused> {
     let ip;
     let key: &[u8] = match limiter.key() {
         RateLimitKey::ClientIp => {
-            ip = ip_bytes(peer.ip());
+            ip = ip_bytes(client_ip);
             ip.as_slice()
         }
         RateLimitKey::Header(name) => head.header(name).unwrap_or_default(),

@@ -78,10 +78,11 @@ pub async fn handle(
     }
     let now = clock::now();
     let route_found = found.map(|f| f.0);
+    let client_ip = gate::client_addr(cfg, found.map(|f| f.1), &head, client.peer.ip());
     // Boxed and skipped when nothing limits this request: the common
     // request's future stays small (it is moved on every poll).
     let admission = admit::needed(snap, route_found)
-        .then(|| Box::pin(admit::admit(snap, &head, client.peer, route_found, now)));
+        .then(|| Box::pin(admit::admit(snap, &head, client_ip, route_found, now)));
     let admitted = match admission {
         None => Ok(admit::Admitted::default()),
         Some(admission) => admission.await,
@@ -156,7 +157,7 @@ pub async fn handle(
         }
     }
     let mut ip_key = [0u8; 16];
-    let key = hash_key(&upstream.balance, &head, client.peer, &mut ip_key);
+    let key = hash_key(&upstream.balance, &head, client_ip, &mut ip_key);
     let request = Request {
         head: &head,
         route_index,
@@ -206,12 +207,12 @@ pub(super) struct Request<'a> {
 fn hash_key<'a>(
     kind: &BalanceKind,
     head: &'a RequestHead,
-    peer: SocketAddr,
+    client_ip: IpAddr,
     ip: &'a mut [u8; 16],
 ) -> Option<&'a [u8]> {
     match kind {
         BalanceKind::ConsistentHash(HashKey::Header(name)) => head.header(name),
-        BalanceKind::ConsistentHash(HashKey::ClientIp) => match peer.ip() {
+        BalanceKind::ConsistentHash(HashKey::ClientIp) => match client_ip {
             IpAddr::V4(v4) => {
                 let (dst, _) = ip.split_at_mut(4);
                 dst.copy_from_slice(&v4.octets());

@@ -18,8 +18,30 @@ use ringgate_core::config::{Config, Route};
 use ringgate_core::cors::{self, Cors, Preflight};
 use ringgate_core::http1::{encode_no_content, RequestHead};
 use ringgate_core::status::Failure;
+use std::net::IpAddr;
 use std::time::Duration;
 use tracing::info;
+
+/// The address a request is from, for the rate-limit key and consistent
+/// hashing on `client_ip`: `X-Forwarded-For` resolved through the route's
+/// `access.trusted_proxies`, or else `server.access`'s (as the access rules
+/// see it); the socket peer when neither names trusted proxies.
+pub fn client_addr(
+    cfg: &Config,
+    route: Option<&Route>,
+    head: &RequestHead,
+    peer: IpAddr,
+) -> IpAddr {
+    let trusted = route
+        .and_then(|r| r.access.as_deref())
+        .map(|a| &a.trusted_proxies)
+        .filter(|t| !t.is_empty())
+        .or_else(|| cfg.server.access.as_deref().map(|a| &a.trusted_proxies));
+    match trusted {
+        Some(trusted) => client_ip(peer, head, trusted),
+        None => peer,
+    }
+}
 
 /// Whether [`check`] has anything to do for a request on `route`.
 pub fn needed(cfg: &Config, route: Option<&Route>) -> bool {

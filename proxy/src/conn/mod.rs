@@ -21,6 +21,7 @@ pub mod pace;
 pub mod reply;
 pub mod response;
 pub mod served;
+pub mod sniff;
 pub mod target;
 pub mod tunnel;
 

@@ -18,9 +18,11 @@ use std::time::Duration;
 use tracing::{debug, info};
 
 /// [`accept`] bounded by `timeout`, logged and counted like the rustls
-/// path (`conn::handshake`); `None` when it failed.
+/// path (`conn::handshake`); `None` when it failed. `read` holds the
+/// client's first bytes, already read from `tcp`.
 pub async fn accept_timed(
     tcp: TcpStream,
+    read: BytesMut,
     peer: SocketAddr,
     shard: &Shard,
     acceptor: &Arc<Acceptor>,
@@ -29,10 +31,12 @@ pub async fn accept_timed(
 ) -> Option<Stream> {
     let result = match ServerConnection::new(Arc::clone(&acceptor.config)) {
         Err(error) => Err(HandshakeError::Tls(error)),
-        Ok(session) => match monoio::time::timeout(timeout, accept(tcp, session, support)).await {
-            Ok(result) => result,
-            Err(_) => Err(HandshakeError::Timeout),
-        },
+        Ok(session) => {
+            match monoio::time::timeout(timeout, accept(tcp, read, session, support)).await {
+                Ok(result) => result,
+                Err(_) => Err(HandshakeError::Timeout),
+            }
+        }
     };
     match result {
         Ok((stream, negotiated)) => {
@@ -59,13 +63,17 @@ pub struct Negotiated {
     pub ktls_cipher: Option<u16>,
 }
 
-/// Handshake and switch; the stream and what was negotiated.
+/// The handshake's read buffer: one whole record of the largest size.
+pub const RECORD_BUFFER: usize = 16 * 1024 + 256;
+
+/// Handshake and switch, `buf` holding what was already read from `tcp`;
+/// the stream and what was negotiated.
 pub async fn accept(
     mut tcp: TcpStream,
+    mut buf: BytesMut,
     mut session: ServerConnection,
     support: &Support,
 ) -> Result<(Stream, Negotiated), HandshakeError> {
-    let mut buf = BytesMut::with_capacity(16 * 1024 + 256);
     switch::handshake(&mut tcp, &mut session, &mut buf)
         .await
         .map_err(into_handshake)?;

@@ -18,6 +18,7 @@ pub struct TlsMetrics {
     handshakes: AtomicU64,
     resumed: AtomicU64,
     failed: AtomicU64,
+    plain_http: AtomicU64,
 }
 
 impl TlsMetrics {
@@ -43,6 +44,11 @@ impl TlsMetrics {
     /// A handshake failed or timed out.
     pub fn handshake_failed(&self) {
         bump(&self.failed, 1);
+    }
+
+    /// A plain HTTP request arrived on a TLS listener (answered 400).
+    pub fn plain_http(&self) {
+        bump(&self.plain_http, 1);
     }
 }
 
@@ -87,5 +93,12 @@ pub fn render(out: &mut String, shards: &[Arc<super::ShardMetrics>]) {
         out,
         "ringgate_tls_handshake_failures_total {}",
         sum(&|t| &t.failed)
+    );
+    out.push_str("# HELP ringgate_tls_plain_http_total Plain HTTP requests received on a TLS listener (answered 400).\n");
+    out.push_str("# TYPE ringgate_tls_plain_http_total counter\n");
+    let _ = writeln!(
+        out,
+        "ringgate_tls_plain_http_total {}",
+        sum(&|t| &t.plain_http)
     );
 }

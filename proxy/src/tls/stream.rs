@@ -32,17 +32,27 @@ impl TlsStream {
     /// that arrived with the last flight stays buffered for the first read.
     pub async fn handshake(
         tcp: TcpStream,
+        session: Connection,
+    ) -> Result<TlsStream, HandshakeError> {
+        TlsStream::handshake_after(tcp, session, &[]).await
+    }
+
+    /// [`TlsStream::handshake`] on a socket whose first bytes, `read`, were
+    /// already read from it (to tell TLS from plain HTTP).
+    pub async fn handshake_after(
+        tcp: TcpStream,
         mut session: Connection,
+        read: &[u8],
     ) -> Result<TlsStream, HandshakeError> {
         // Writes are encrypted whole and flushed at once (see `session`).
         session.set_buffer_limit(None);
         let mut s = TlsStream {
             tcp,
             session,
-            rx: Incoming::new(),
+            rx: Incoming::holding(read),
             tx: Outgoing::new(),
         };
-        let mut received = false;
+        let mut received = !read.is_empty();
         while s.session.is_handshaking() {
             if s.session.wants_write() {
                 s.flush().await?;

@@ -57,9 +57,9 @@ fn access_errors_name_their_path() {
         "must not be empty",
     );
     single_error(
-        &route("access = { trusted_proxies = [\"127.0.0.1\"] }"),
+        &route("access = {}"),
         "routes[0].access",
-        "set allow, deny or both",
+        "set allow, deny or trusted_proxies",
     );
     single_error(
         &route("access = { alow = [\"127.0.0.1\"] }"),

@@ -31,11 +31,10 @@ pub(super) fn apply(
 
 /// One `access` table at `at`.
 pub(super) fn access(errors: &mut Errors, at: &str, raw: RawAccess) -> Arc<Access> {
-    if raw.allow.is_none() && raw.deny.is_none() {
-        errors.push(
-            at,
-            "set allow, deny or both (trusted_proxies alone decides nothing)",
-        );
+    if raw.allow.is_none() && raw.deny.is_none() && raw.trusted_proxies.is_none() {
+        // trusted_proxies alone refuses no one but names the client that
+        // `client_ip` rate limits and hashing see.
+        errors.push(at, "set allow, deny or trusted_proxies");
     }
     if raw.allow.as_ref().is_some_and(Vec::is_empty) {
         errors.push(
