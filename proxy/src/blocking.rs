@@ -1,6 +1,7 @@
 //! HTTP/1 on blocking std sockets, for the control plane on plain threads:
 //! reading request heads for the servers (the admin listener, the demo's
-//! sample services) and one small GET client (health checks, JWKS fetches).
+//! sample services) and one small GET client (health checks, JWKS fetches),
+//! over plain TCP or TLS.
 //! Same codec as the data path; only the I/O differs.
 
 use bytes::BytesMut;
@@ -49,16 +50,50 @@ const RESPONSE_LIMITS: Limits = Limits {
     max_uri_bytes: 8 * 1024,
 };
 
+/// A blocking connection [`get`] can speak over: a TCP socket, or TLS on
+/// one (rustls' blocking stream). Deadlines are socket timeouts.
+pub trait Conn: Read + Write {
+    /// The socket underneath.
+    fn socket(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn socket(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    fn socket(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
 /// A response head from [`get`], with the connection and the bytes of the
 /// body already read.
 #[derive(Debug)]
-pub struct Fetched {
+pub struct Fetched<S = TcpStream> {
     /// The final (non-1xx) response head.
     pub head: ResponseHead,
     /// The connection, for reading the rest of the body.
-    pub stream: TcpStream,
+    pub stream: S,
     /// Body bytes read with the head.
     pub buf: BytesMut,
+}
+
+/// Connect to the first of `addrs` that answers by `deadline`.
+pub fn connect(addrs: &[SocketAddr], deadline: Instant) -> io::Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, left(deadline)?) {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                return Ok(s);
+            }
+            Err(e) => last = io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}")),
+        }
+    }
+    Err(last)
 }
 
 /// A blocking HTTP/1.1 `GET path` (`Connection: close`) for the control
@@ -72,24 +107,25 @@ pub fn get(
     extra: &str,
     deadline: Instant,
 ) -> io::Result<Fetched> {
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
-    let mut connected = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(addr, left(deadline)?) {
-            Ok(s) => {
-                connected = Some(s);
-                break;
-            }
-            Err(e) => last = io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}")),
-        }
-    }
-    let mut stream = connected.ok_or(last)?;
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(left(deadline)?))?;
+    get_over(connect(addrs, deadline)?, host, path, extra, deadline)
+}
+
+/// [`get`] over a connection already open (plain or TLS; a TLS handshake
+/// runs with the first write, under the same deadline).
+pub fn get_over<S: Conn>(
+    mut stream: S,
+    host: &str,
+    path: &str,
+    extra: &str,
+    deadline: Instant,
+) -> io::Result<Fetched<S>> {
+    stream.socket().set_write_timeout(Some(left(deadline)?))?;
+    stream.socket().set_read_timeout(Some(left(deadline)?))?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ringgate\r\n{extra}Connection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes())?;
+    stream.flush()?;
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut reader = HeadReader::default();
     loop {
@@ -115,12 +151,12 @@ pub fn get(
 }
 
 /// Read more of a [`get`] response into `buf` by `deadline`; 0 at EOF.
-pub fn read_more(
-    stream: &mut TcpStream,
+pub fn read_more<S: Conn>(
+    stream: &mut S,
     buf: &mut BytesMut,
     deadline: Instant,
 ) -> io::Result<usize> {
-    stream.set_read_timeout(Some(left(deadline)?))?;
+    stream.socket().set_read_timeout(Some(left(deadline)?))?;
     let mut chunk = [0u8; 16 * 1024];
     let n = stream.read(&mut chunk)?;
     buf.extend_from_slice(chunk.get(..n).unwrap_or_default());

@@ -1,8 +1,9 @@
 //! Active health checks, run once per process on one thread.
 //!
 //! Every target of every upstream with a `health_check` gets an HTTP/1.1
-//! `GET path` (`Connection: close`, plain blocking sockets, the same codec
-//! as the data path) every `interval`, bounded as a whole by `timeout`:
+//! `GET path` (`Connection: close`, blocking sockets, over TLS when the
+//! upstream has `tls`, the same codec as the data path) every `interval`,
+//! bounded as a whole by `timeout`:
 //! connect, write and read of the response head. A 2xx passes, anything
 //! else (another status, a refused or reset connection, a timeout, an
 //! invalid head) fails. Results go into the target's shared
@@ -15,6 +16,7 @@ use crate::drain::DrainFlag;
 use crate::error::ProxyError;
 use crate::metrics::policy::HealthStats;
 use crate::snapshot::Snapshot;
+use crate::tls::client::Connector;
 use ringgate_core::config::HealthCheck;
 use ringgate_core::policy::{is_healthy_status, HealthChange};
 use std::net::SocketAddr;
@@ -86,7 +88,11 @@ fn run(snapshot: &Snapshot, mut checks: Vec<Check>, stats: &HealthStats, stop: &
             return;
         };
         next.due = now + hc.interval;
-        let result = check(next.addr, hc);
+        let tls = snapshot
+            .upstream_tls
+            .get(next.upstream)
+            .and_then(Option::as_ref);
+        let result = check(next.addr, next.target, hc, tls);
         let passed = matches!(result, Ok(status) if is_healthy_status(status));
         stats.checked(next.upstream, next.target, passed);
         let state = snapshot.policies.upstreams.get(next.upstream);
@@ -107,10 +113,29 @@ fn run(snapshot: &Snapshot, mut checks: Vec<Check>, stats: &HealthStats, stop: &
     }
 }
 
-/// One check: the response status, or why there was none.
-fn check(addr: SocketAddr, hc: &HealthCheck) -> std::io::Result<u16> {
+/// One check: the response status, or why there was none. With `tls`,
+/// over TLS verified as requests to the target are (CA, name, client
+/// certificate): a target whose certificate would fail requests fails its
+/// checks too.
+fn check(
+    addr: SocketAddr,
+    target: usize,
+    hc: &HealthCheck,
+    tls: Option<&Connector>,
+) -> std::io::Result<u16> {
     let deadline = Instant::now() + hc.timeout;
     let host = addr.to_string();
-    let fetched = crate::blocking::get(&[addr], &host, &hc.path, "", deadline)?;
-    Ok(fetched.head.status())
+    let tcp = crate::blocking::connect(&[addr], deadline)?;
+    let status = match tls {
+        None => crate::blocking::get_over(tcp, &host, &hc.path, "", deadline)?
+            .head
+            .status(),
+        Some(connector) => {
+            let stream = connector.blocking(tcp, target)?;
+            crate::blocking::get_over(stream, &host, &hc.path, "", deadline)?
+                .head
+                .status()
+        }
+    };
+    Ok(status)
 }

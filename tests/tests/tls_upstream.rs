@@ -1,12 +1,15 @@
 //! Upstream TLS to a real TLS server (nginx with `ssl`): the target is
 //! verified against the configured CA (a wrong CA is a 502), the SNI name
 //! is the configured one (or none for an IP target), connections are
-//! pooled, and a client certificate is presented for mutual TLS.
+//! pooled, a client certificate is presented for mutual TLS, and active
+//! health checks speak TLS verified the same way.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use ringgate_tests::free_addr;
 use ringgate_tests::gateway::Gateway;
+use ringgate_tests::metrics::Metrics;
 use ringgate_tests::process::curl;
 use ringgate_tests::tls::{gateway, Pki, TlsNginx};
 
@@ -114,4 +117,76 @@ fn mutual_tls_presents_the_client_certificate() {
     let (body, status) = get(addr2, "/");
     assert_eq!(status, "400", "{body}");
     assert!(body.contains("No required SSL certificate"), "{body}");
+}
+
+/// Active health checks over TLS, verified like requests: a target whose
+/// certificate the upstream's CA signed passes; one whose certificate
+/// another CA signed fails its checks (and gets no traffic), although it
+/// answers 200 to anyone who does not verify it.
+#[test]
+fn health_checks_speak_tls_and_verify_the_target() {
+    let good = TlsNginx::start(Pki::generate("DNS:origin.test"), "TLSv1.2 TLSv1.3");
+    let rogue = TlsNginx::start(Pki::generate("DNS:origin.test"), "TLSv1.2 TLSv1.3");
+    let ca = good.ca().display().to_string();
+    let (addr, admin) = (free_addr(), free_addr());
+    let config = format!(
+        "[server]\nshards = 1\nlisten = \"{addr}\"\nadmin = \"{admin}\"\n\n\
+         [upstreams.secure]\ntargets = [\"127.0.0.1:{}\", \"127.0.0.1:{}\"]\n\
+         tls = {{ ca = \"{ca}\", sni = \"origin.test\" }}\n\
+         health_check = {{ path = \"/healthz\", interval = \"500ms\", timeout = \"500ms\", healthy = 1, unhealthy = 2 }}\n\n\
+         [[routes]]\npath_prefix = \"/\"\nupstream = \"secure\"\n",
+        good.port(),
+        rogue.port()
+    );
+    let mut gw = gateway(&config, addr, Some(admin));
+    let (good_t, rogue_t) = (
+        format!("127.0.0.1:{}", good.port()),
+        format!("127.0.0.1:{}", rogue.port()),
+    );
+    let metrics = || {
+        let out = curl(&[&format!("http://{admin}/metrics")]);
+        out.assert_success("metrics");
+        Metrics::parse(&out.stdout_text()).expect("metrics parse")
+    };
+    let settled = ringgate_tests::wait_until(Duration::from_secs(10), || {
+        let m = metrics();
+        m.sum(
+            "ringgate_health_checks_total",
+            &[("target", &good_t), ("result", "passed")],
+        ) >= 2.0
+            && m.sum(
+                "ringgate_health_checks_total",
+                &[("target", &rogue_t), ("result", "failed")],
+            ) >= 2.0
+    });
+    let m = metrics();
+    assert!(settled, "checks did not settle:\n{}", gw.stderr());
+    assert_eq!(
+        m.sum("ringgate_target_healthy", &[("target", &good_t)]),
+        1.0
+    );
+    assert_eq!(
+        m.sum("ringgate_target_healthy", &[("target", &rogue_t)]),
+        0.0
+    );
+    assert_eq!(
+        m.sum(
+            "ringgate_health_checks_total",
+            &[("target", &rogue_t), ("result", "passed")]
+        ),
+        0.0
+    );
+    // The checks reached the good target over TLS with the SNI name.
+    let checks: Vec<_> = good.log().into_iter().collect();
+    assert!(!checks.is_empty(), "no health check reached nginx");
+    assert!(
+        checks.iter().all(|h| h.server_name == "origin.test"),
+        "{checks:?}"
+    );
+    for _ in 0..4 {
+        assert_eq!(get(addr, "/"), ("hello".to_string(), "200".to_string()));
+    }
+    assert!(rogue.log().is_empty(), "the rogue target was reached");
+    assert!(gw.stderr().contains("target unhealthy"), "{}", gw.stderr());
+    gw.assert_alive();
 }

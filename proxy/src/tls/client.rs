@@ -33,6 +33,22 @@ impl Connector {
             ClientConnection::new(Arc::clone(&self.config), name).map_err(HandshakeError::Tls)?;
         TlsStream::handshake(tcp, Connection::Client(session)).await
     }
+
+    /// TLS to target `target` over a blocking socket (the control plane's
+    /// health checks); the handshake runs with the first write.
+    pub fn blocking(
+        &self,
+        tcp: std::net::TcpStream,
+        target: usize,
+    ) -> std::io::Result<rustls::StreamOwned<ClientConnection, std::net::TcpStream>> {
+        let name =
+            self.names.get(target).cloned().ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such target")
+            })?;
+        let session = ClientConnection::new(Arc::clone(&self.config), name)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(rustls::StreamOwned::new(session, tcp))
+    }
 }
 
 fn roots(tls: &UpstreamTls) -> Result<RootCertStore, TlsError> {

@@ -250,13 +250,6 @@ pub(super) fn apply_upstreams(
     for (upstream, (raw, target_hosts)) in upstreams.iter_mut().zip(taken) {
         let Some(raw) = raw else { continue };
         let path = format!("upstreams.{}.tls", upstream.name);
-        if upstream.health_check.is_some() {
-            // The checker speaks plain HTTP: it would mark every target down.
-            errors.push(
-                format!("upstreams.{}.health_check", upstream.name),
-                "active health checks over TLS are not supported yet: remove `health_check` or `tls`",
-            );
-        }
         let client_cert = match (raw.client_cert, raw.client_key) {
             (Some(cert), Some(key)) => Some((resolve(base, &cert), resolve(base, &key))),
             (None, None) => None,
