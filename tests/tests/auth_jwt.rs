@@ -1,6 +1,7 @@
 //! JWT authentication end to end: a JWKS served by a test origin and
 //! refreshed every 200 ms (key rotation picked up within a bounded wait), a
-//! PEM `keys_file` route, RFC 6750 challenges, claims forwarded as headers.
+//! PEM `keys_file` route, RFC 6750 challenges, claims forwarded as headers,
+//! an `https://` JWKS from nginx with TLS verified against its CA.
 //! Tokens are signed and JWKs written by PyJWT from openssl-made keys.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +15,7 @@ use ringgate_tests::client::{one_shot, Response};
 use ringgate_tests::gateway::Gateway;
 use ringgate_tests::origin::{Origin, Reply};
 use ringgate_tests::process::run;
+use ringgate_tests::tls::{Pki, TlsNginx};
 use ringgate_tests::{free_addr, wait_until};
 use serde_json::json;
 
@@ -211,15 +213,15 @@ auth = {{ jwt = {{ keys_file = "{}", algorithms = ["ES256"], forward_credentials
         .contains("alg none"));
 }
 
-#[test]
-fn an_unreachable_jwks_url_stops_startup() {
+/// Start the gateway with one JWT route `secure` on `jwks_url`; it must
+/// fail: its stderr.
+fn refused_at_startup(jwks_url: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("gw.toml");
-    let dead = free_addr();
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"{}\"\nshards = 1\n[upstreams.o]\ntargets = [\"127.0.0.1:9\"]\n[[routes]]\nname = \"secure\"\nupstream = \"o\"\nauth = {{ jwt = {{ jwks_url = \"http://{dead}/jwks.json\", algorithms = [\"RS256\"] }} }}\n",
+            "[server]\nlisten = \"{}\"\nshards = 1\n[upstreams.o]\ntargets = [\"127.0.0.1:9\"]\n[[routes]]\nname = \"secure\"\nupstream = \"o\"\nauth = {{ jwt = {{ jwks_url = \"{jwks_url}\", algorithms = [\"RS256\"] }} }}\n",
             free_addr()
         ),
     )
@@ -229,12 +231,59 @@ fn an_unreachable_jwks_url_stops_startup() {
             .args(["--config", &config.display().to_string()]),
         Duration::from_secs(20),
     );
-    assert!(!out.status.success());
-    let stderr = out.stderr_text();
+    assert!(!out.status.success(), "started with {jwks_url}");
+    out.stderr_text()
+}
+
+#[test]
+fn an_unreachable_jwks_url_stops_startup() {
+    let dead = free_addr();
+    let stderr = refused_at_startup(&format!("http://{dead}/jwks.json"));
     assert!(
         stderr.contains(&format!(
             "secure: cannot load the JWKS from http://{dead}/jwks.json"
         )),
+        "{stderr}"
+    );
+}
+
+/// An `https://` JWKS URL: fetched over TLS from nginx, verified with
+/// `jwks_tls.ca` and the URL's host name; without that CA (system roots)
+/// the certificate is refused and startup stops, naming the URL.
+#[test]
+fn an_https_jwks_url_is_verified_and_used() {
+    let pki = Pki::generate("DNS:localhost");
+    std::fs::write(pki.dir().join("jwks.json"), jwks(&[rsa(1)])).expect("write jwks");
+    let d = pki.dir().display().to_string();
+    let idp = TlsNginx::start_with(
+        pki,
+        "TLSv1.2 TLSv1.3",
+        &format!("location = /keys {{ default_type application/json; alias {d}/jwks.json; }}"),
+    );
+    let ca = idp.ca().display().to_string();
+    let url = format!("https://localhost:{}/keys", idp.port());
+    let o = Origin::echo("o");
+    let gw = start_behind(
+        &o,
+        &format!(
+            "[[routes]]\nupstream = \"o\"\nauth = {{ jwt = {{ jwks_url = \"{url}\", jwks_tls = {{ ca = \"{ca}\" }}, algorithms = [\"RS256\"], forward_claims = {{ sub = \"x-user\" }} }} }}\n"
+        ),
+    );
+    let token = sign("RS256", "rsa1.key", Some("rsa-1"), &claims("carol"));
+    let ok = bearer(&gw, "/api/me", &token);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_identity(&o.last_request(), "x-user", "carol");
+    let fetched = idp.log();
+    assert!(
+        !fetched.is_empty() && fetched.iter().all(|h| h.server_name == "localhost"),
+        "{fetched:?}"
+    );
+
+    // The system roots do not know the test CA: the fetch fails at startup.
+    let stderr = refused_at_startup(&url);
+    assert!(
+        stderr.contains(&format!("secure: cannot load the JWKS from {url}"))
+            && stderr.contains("certificate"),
         "{stderr}"
     );
 }

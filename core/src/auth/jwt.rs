@@ -50,7 +50,7 @@ pub struct JwtAuth {
 /// A JWKS URL and its refresh interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwksSource {
-    /// The URL as configured (`http://host:port/path`).
+    /// The URL as configured (`http://host:port/path` or `https://...`).
     pub url: String,
     /// `host:port` to connect to (resolved at each fetch).
     pub authority: String,
@@ -58,6 +58,9 @@ pub struct JwksSource {
     pub path: String,
     /// How often the set is fetched again.
     pub refresh: std::time::Duration,
+    /// For an `https://` URL: how the server is verified (`jwks_tls`, the
+    /// system roots by default).
+    pub tls: Option<Box<crate::config::tls::UpstreamTls>>,
 }
 
 /// What a token's header and claims must satisfy.

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::raw::Ordered;
+use super::raw_tls::RawUpstreamTls;
 
 /// `auth = { api_key = {...} }` or `jwt`, `basic`, `forward`: exactly one.
 #[derive(Debug, Deserialize)]
@@ -32,6 +33,7 @@ pub(crate) struct RawApiKey {
 pub(crate) struct RawJwt {
     pub keys_file: Option<String>,
     pub jwks_url: Option<String>,
+    pub jwks_tls: Option<RawUpstreamTls>,
     pub refresh: Option<String>,
     pub algorithms: Option<Vec<String>>,
     pub issuer: Option<StringOrList>,

@@ -53,8 +53,8 @@ pub(crate) struct RawCertPair {
     pub names: Option<Vec<String>>,
 }
 
-/// `upstreams.NAME.tls`.
-#[derive(Debug, Deserialize)]
+/// `upstreams.NAME.tls` (and a JWT route's `jwks_tls`).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawUpstreamTls {
     pub ca: Option<String>,

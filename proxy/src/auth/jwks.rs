@@ -1,9 +1,10 @@
 //! JWKS URLs: fetched once at startup, then refreshed by one background
 //! thread per process.
 //!
-//! A fetch is a plain blocking HTTP/1.1 GET over `std::net` with a deadline
-//! ([`FETCH_TIMEOUT`]) and a size cap ([`MAX_JWKS_BYTES`]); the response is
-//! parsed with the gateway's own codec. A good key set (plus the route's
+//! A fetch is a blocking HTTP/1.1 GET over `std::net` (TLS for an
+//! `https://` URL, verified with `jwks_tls` or the system roots) with a
+//! deadline ([`FETCH_TIMEOUT`]) and a size cap ([`MAX_JWKS_BYTES`]); the
+//! response is parsed with the gateway's own codec. A good key set (plus the route's
 //! `keys_file` keys) is stored into the route's `ArcSwap`, which every shard
 //! reads lock-free on its next request. A failed refresh keeps the old set
 //! and logs a warning. At startup a failed fetch stops the gateway, unless
@@ -12,6 +13,7 @@
 use crate::blocking;
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
+use crate::tls::client::Connector;
 use ringgate_core::auth::body::Collector;
 use ringgate_core::auth::jwt::{JwksSource, JwtAuth, KeySet};
 use ringgate_core::auth::AuthKind;
@@ -32,6 +34,8 @@ const TICK: Duration = Duration::from_millis(50);
 struct Refresh {
     route: String,
     source: JwksSource,
+    /// TLS for an `https://` URL.
+    tls: Option<Connector>,
     jwt: JwtKeys,
     due: Instant,
     /// The last document fetched: an unchanged one is not published again
@@ -73,8 +77,14 @@ pub fn start(config: &Config, flag: DrainFlag) -> Result<(), ProxyError> {
             continue;
         };
         let keys = JwtKeys::of(jwt);
+        let tls = source
+            .tls
+            .as_deref()
+            .map(crate::tls::client::connector)
+            .transpose()
+            .map_err(ProxyError::Tls)?;
         let mut last = Vec::new();
-        match fetch(source) {
+        match fetch(source, tls.as_ref()) {
             Ok((set, body)) => {
                 let count = keys.publish(&set);
                 last = body;
@@ -94,6 +104,7 @@ pub fn start(config: &Config, flag: DrainFlag) -> Result<(), ProxyError> {
         work.push(Refresh {
             route: route.name.clone(),
             source: source.clone(),
+            tls,
             jwt: keys,
             due: Instant::now() + source.refresh,
             last,
@@ -116,7 +127,7 @@ fn refresh_loop(mut work: Vec<Refresh>, flag: &DrainFlag) {
     while !flag.is_raised() {
         let now = Instant::now();
         for item in work.iter_mut().filter(|w| w.due <= now) {
-            match fetch(&item.source) {
+            match fetch(&item.source, item.tls.as_ref()) {
                 Ok((_, body)) if body == item.last => {
                     debug!(route = %item.route, url = %item.source.url, "JWKS unchanged");
                 }
@@ -136,17 +147,24 @@ fn refresh_loop(mut work: Vec<Refresh>, flag: &DrainFlag) {
     }
 }
 
-/// GET the JWKS at `source` and parse it; the set and the document.
-pub fn fetch(source: &JwksSource) -> Result<(KeySet, Vec<u8>), String> {
+/// GET the JWKS at `source` (over `tls` for an `https://` URL) and parse
+/// it; the set and the document.
+pub fn fetch(source: &JwksSource, tls: Option<&Connector>) -> Result<(KeySet, Vec<u8>), String> {
     let deadline = Instant::now() + FETCH_TIMEOUT;
-    let body = get(&source.authority, &source.path, deadline)?;
+    let body = get(&source.authority, &source.path, tls, deadline)?;
     let text = std::str::from_utf8(&body).map_err(|_| "the JWKS is not UTF-8".to_owned())?;
     let set = KeySet::from_json(text).map_err(|problem| format!("the JWKS {problem}"))?;
     Ok((set, body))
 }
 
-/// A blocking `GET path` to `authority` (`host:port`); the 200 body.
-fn get(authority: &str, path: &str, deadline: Instant) -> Result<Vec<u8>, String> {
+/// A blocking `GET path` to `authority` (`host:port`), over `tls` when
+/// given; the 200 body.
+fn get(
+    authority: &str,
+    path: &str,
+    tls: Option<&Connector>,
+    deadline: Instant,
+) -> Result<Vec<u8>, String> {
     let addrs: Vec<_> = authority
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
@@ -155,22 +173,51 @@ fn get(authority: &str, path: &str, deadline: Instant) -> Result<Vec<u8>, String
         std::io::ErrorKind::TimedOut => format!("no answer within {FETCH_TIMEOUT:?}"),
         _ => format!("{authority}: {e}"),
     };
-    let host = authority.strip_suffix(":80").unwrap_or(authority);
+    let default_port = if tls.is_some() { ":443" } else { ":80" };
+    let host = authority.strip_suffix(default_port).unwrap_or(authority);
+    let tcp = blocking::connect(&addrs, deadline).map_err(io)?;
+    let accept = "Accept: application/json\r\n";
+    match tls {
+        None => body(
+            blocking::get_over(tcp, host, path, accept, deadline),
+            deadline,
+        )
+        .map_err(io),
+        Some(connector) => {
+            let stream = connector.blocking(tcp, 0).map_err(io)?;
+            body(
+                blocking::get_over(stream, host, path, accept, deadline),
+                deadline,
+            )
+            .map_err(io)
+        }
+    }
+}
+
+/// The body of a 200 answer, read to its end by `deadline`.
+fn body<S: blocking::Conn>(
+    fetched: std::io::Result<blocking::Fetched<S>>,
+    deadline: Instant,
+) -> std::io::Result<Vec<u8>> {
     let blocking::Fetched {
         head,
         mut stream,
         mut buf,
-    } = blocking::get(&addrs, host, path, "Accept: application/json\r\n", deadline).map_err(io)?;
+    } = fetched?;
+    let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     if head.status() != 200 {
-        return Err(format!("answered {} instead of 200", head.status()));
+        return Err(invalid(format!(
+            "answered {} instead of 200",
+            head.status()
+        )));
     }
     let mut body = Collector::new(head.body(), MAX_JWKS_BYTES);
     loop {
-        if body.feed(&mut buf).map_err(|e| e.to_string())? {
+        if body.feed(&mut buf).map_err(|e| invalid(e.to_string()))? {
             return Ok(body.into_body());
         }
-        if blocking::read_more(&mut stream, &mut buf, deadline).map_err(io)? == 0 {
-            return body.finish_at_eof().map_err(|e| e.to_string());
+        if blocking::read_more(&mut stream, &mut buf, deadline)? == 0 {
+            return body.finish_at_eof().map_err(|e| invalid(e.to_string()));
         }
     }
 }

@@ -73,32 +73,32 @@ pub fn render(out: &mut String, shards: &[Arc<super::ShardMetrics>]) {
             "ringgate_connections_by_tls_mode_total{{mode=\"{mode}\"}} {n}"
         );
     }
-    out.push_str("# HELP ringgate_tls_handshakes_total TLS handshakes completed downstream.\n");
-    out.push_str("# TYPE ringgate_tls_handshakes_total counter\n");
-    let _ = writeln!(
-        out,
-        "ringgate_tls_handshakes_total {}",
-        sum(&|t| &t.handshakes)
-    );
-    out.push_str("# HELP ringgate_tls_resumed_handshakes_total TLS handshakes that resumed a session (ticket or session cache).\n");
-    out.push_str("# TYPE ringgate_tls_resumed_handshakes_total counter\n");
-    let _ = writeln!(
-        out,
-        "ringgate_tls_resumed_handshakes_total {}",
-        sum(&|t| &t.resumed)
-    );
-    out.push_str("# HELP ringgate_tls_handshake_failures_total TLS handshakes that failed or timed out downstream.\n");
-    out.push_str("# TYPE ringgate_tls_handshake_failures_total counter\n");
-    let _ = writeln!(
-        out,
-        "ringgate_tls_handshake_failures_total {}",
-        sum(&|t| &t.failed)
-    );
-    out.push_str("# HELP ringgate_tls_plain_http_total Plain HTTP requests received on a TLS listener (answered 400).\n");
-    out.push_str("# TYPE ringgate_tls_plain_http_total counter\n");
-    let _ = writeln!(
-        out,
-        "ringgate_tls_plain_http_total {}",
-        sum(&|t| &t.plain_http)
-    );
+    let totals: [(&str, &str, u64); 4] = [
+        (
+            "ringgate_tls_handshakes_total",
+            "TLS handshakes completed downstream.",
+            sum(&|t| &t.handshakes),
+        ),
+        (
+            "ringgate_tls_resumed_handshakes_total",
+            "TLS handshakes that resumed a session (ticket or session cache).",
+            sum(&|t| &t.resumed),
+        ),
+        (
+            "ringgate_tls_handshake_failures_total",
+            "TLS handshakes that failed or timed out downstream.",
+            sum(&|t| &t.failed),
+        ),
+        (
+            "ringgate_tls_plain_http_total",
+            "Plain HTTP requests received on a TLS listener (answered 400).",
+            sum(&|t| &t.plain_http),
+        ),
+    ];
+    for (name, help, total) in totals {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {total}"
+        );
+    }
 }

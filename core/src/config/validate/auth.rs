@@ -15,6 +15,7 @@ use super::super::error::Errors;
 use super::super::model::Route;
 use super::super::raw_auth::{RawApiKey, RawAuth, RawBasic, RawForward, RawJwt};
 use super::super::units::parse_duration;
+use super::tls::upstream_tls;
 use super::upstream::resolve;
 use super::{duration, files, is_token};
 use crate::auth::api_key::{ApiKeyAuth, KeyStore};
@@ -245,18 +246,38 @@ fn jwt(ctx: &Ctx<'_>, raw: RawJwt, errors: &mut Errors) -> Option<RouteAuth> {
                 raw.refresh.as_deref(),
                 DEFAULT_JWKS_REFRESH,
             );
-            errors
-                .check(key("jwks_url"), http_url(&url, "JWKS"))
-                .map(|u| JwksSource {
+            let parsed = errors.check(key("jwks_url"), http_url(&url, "JWKS", true));
+            let tls_raw = raw.jwks_tls;
+            parsed.and_then(|u| {
+                let tls = match (u.tls, tls_raw) {
+                    (true, tls_raw) => Some(Box::new(upstream_tls(
+                        tls_raw.unwrap_or_default(),
+                        key("jwks_tls"),
+                        vec![u.host],
+                        ctx.base,
+                        errors,
+                    ))),
+                    (false, Some(_)) => {
+                        errors.push(key("jwks_tls"), "only used with an https:// jwks_url");
+                        return None;
+                    }
+                    (false, None) => None,
+                };
+                Some(JwksSource {
                     url: url.clone(),
                     authority: u.authority,
                     path: u.path,
                     refresh,
+                    tls,
                 })
+            })
         }
         None => {
             if raw.refresh.is_some() {
                 errors.push(key("refresh"), "only used with jwks_url");
+            }
+            if raw.jwks_tls.is_some() {
+                errors.push(key("jwks_tls"), "only used with jwks_url");
             }
             None
         }
@@ -368,7 +389,7 @@ fn forward(ctx: &Ctx<'_>, raw: RawForward, errors: &mut Errors) -> Option<RouteA
         }
         Some(url) => url,
     };
-    let parsed = errors.check(key("url"), http_url(&url, "forward-auth"))?;
+    let parsed = errors.check(key("url"), http_url(&url, "forward-auth", false))?;
     let addr = errors.check(key("url"), resolve(&parsed.authority))?;
     let strip = response_headers.clone();
     let kind = AuthKind::Forward(ForwardAuth {
@@ -429,21 +450,30 @@ fn realm(errors: &mut Errors, path: &str, raw: Option<String>) -> String {
     }
 }
 
-/// The parts of an `http://` URL the gateway uses.
+/// The parts of an `http://` or `https://` URL the gateway uses.
 struct HttpUrl {
-    /// `host:port` (port 80 when absent).
+    /// `host:port` (port 80, or 443 for https, when absent).
     authority: String,
+    /// The host alone (brackets of an IPv6 address removed), for TLS.
+    host: String,
     /// The path and query, `/` when absent.
     path: String,
+    /// `https://`.
+    tls: bool,
 }
 
-fn http_url(url: &str, what: &str) -> Result<HttpUrl, String> {
-    if url.starts_with("https://") {
-        return Err(format!(
-            "https {what} URLs are not supported yet (ringgate has no TLS client): use http:// on a trusted network"
-        ));
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
+/// Parse `url`; `https://` only where `https` allows it.
+fn http_url(url: &str, what: &str, https: bool) -> Result<HttpUrl, String> {
+    let (rest, tls) = if let Some(rest) = url.strip_prefix("https://") {
+        if !https {
+            return Err(format!(
+                "https {what} URLs are not supported yet: use http:// on a trusted network"
+            ));
+        }
+        (rest, true)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (rest, false)
+    } else {
         return Err(format!("\"{url}\" is not an http:// URL"));
     };
     let (authority, path) = match rest.find('/') {
@@ -461,13 +491,24 @@ fn http_url(url: &str, what: &str) -> Result<HttpUrl, String> {
     let has_port = authority
         .rsplit_once(':')
         .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()) && !authority.ends_with(']'));
+    let host = if has_port {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    } else {
+        authority
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let authority = if has_port {
         authority.to_owned()
     } else {
-        format!("{authority}:80")
+        format!("{authority}:{}", if tls { 443 } else { 80 })
     };
     Ok(HttpUrl {
         authority,
+        host,
         path: path.to_owned(),
+        tls,
     })
 }

@@ -250,29 +250,41 @@ pub(super) fn apply_upstreams(
     for (upstream, (raw, target_hosts)) in upstreams.iter_mut().zip(taken) {
         let Some(raw) = raw else { continue };
         let path = format!("upstreams.{}.tls", upstream.name);
-        let client_cert = match (raw.client_cert, raw.client_key) {
-            (Some(cert), Some(key)) => Some((resolve(base, &cert), resolve(base, &key))),
-            (None, None) => None,
-            _ => {
-                errors.push(path.clone(), "needs both `client_cert` and `client_key`");
-                None
-            }
-        };
-        if let Some(sni) = &raw.sni {
-            if sni.parse::<std::net::IpAddr>().is_err() {
-                if let Err(message) = server_name(sni) {
-                    errors.push(format!("{path}.sni"), message);
-                }
+        upstream.tls = Some(upstream_tls(raw, path, target_hosts, base, errors));
+    }
+}
+
+/// One client-side `tls` table at `path`, for a peer reached under
+/// `target_hosts` (an upstream's targets, or a JWKS URL's host).
+pub(super) fn upstream_tls(
+    raw: RawUpstreamTls,
+    path: String,
+    target_hosts: Vec<String>,
+    base: Option<&Path>,
+    errors: &mut Errors,
+) -> UpstreamTls {
+    let client_cert = match (raw.client_cert, raw.client_key) {
+        (Some(cert), Some(key)) => Some((resolve(base, &cert), resolve(base, &key))),
+        (None, None) => None,
+        _ => {
+            errors.push(path.clone(), "needs both `client_cert` and `client_key`");
+            None
+        }
+    };
+    if let Some(sni) = &raw.sni {
+        if sni.parse::<std::net::IpAddr>().is_err() {
+            if let Err(message) = server_name(sni) {
+                errors.push(format!("{path}.sni"), message);
             }
         }
-        let protocols = protocols(&path, raw.protocols, errors);
-        upstream.tls = Some(UpstreamTls {
-            ca: raw.ca.map(|ca| resolve(base, &ca)),
-            sni: raw.sni,
-            target_hosts,
-            client_cert,
-            protocols,
-            path,
-        });
+    }
+    let protocols = protocols(&path, raw.protocols, errors);
+    UpstreamTls {
+        ca: raw.ca.map(|ca| resolve(base, &ca)),
+        sni: raw.sni,
+        target_hosts,
+        client_cert,
+        protocols,
+        path,
     }
 }
