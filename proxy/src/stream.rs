@@ -101,6 +101,23 @@ impl Stream {
         }
     }
 
+    /// End a TLS session before its socket closes: send close_notify
+    /// (RFC 8446 section 6.1; nginx's `SSL_shutdown` does the same), so the
+    /// peer can tell the end from a truncation. Nothing for plain TCP. Best
+    /// effort: the peer may be gone.
+    pub async fn close_notify(&mut self) {
+        match self {
+            Stream::Plain(_) => {}
+            Stream::Tls(tls) => {
+                let _ = tls.shutdown().await;
+            }
+            Stream::Ktls(k) => {
+                use std::os::fd::AsRawFd;
+                crate::ktls::control::close_notify(k.tcp.as_raw_fd());
+            }
+        }
+    }
+
     /// The TCP socket underneath (for socket options and peeks).
     pub fn tcp(&self) -> &TcpStream {
         match self {

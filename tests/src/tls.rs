@@ -311,3 +311,42 @@ pub fn gateway(
     let args = vec!["--config".to_string(), path.display().to_string()];
     crate::gateway::Gateway::spawn(dir, &args, addr, admin)
 }
+
+/// One `GET path` with `Connection: close` over TLS to `addr` (python3
+/// `ssl`, verifying `host` with `ca`), read to the end with ragged EOFs
+/// reported: whether the server ended with close_notify, and the status
+/// line.
+pub fn closes_with_close_notify(
+    addr: std::net::SocketAddr,
+    host: &str,
+    ca: &Path,
+    path: &str,
+) -> (bool, String) {
+    const SCRIPT: &str = r#"
+import socket, ssl, sys
+port, host, ca, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+t = ctx.wrap_socket(s, server_hostname=host, suppress_ragged_eofs=False)
+t.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode())
+data, ending = b"", "close_notify"
+try:
+    while True:
+        chunk = t.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except ssl.SSLEOFError:
+    ending = "eof"
+print(ending)
+print(data.split(b"\r\n")[0].decode())
+"#;
+    let port = addr.port().to_string();
+    let ca = ca.display().to_string();
+    let out = process::python(SCRIPT, &[&port, host, &ca, path]);
+    out.assert_success("python3 ssl client");
+    let text = out.stdout_text();
+    let mut lines = text.lines();
+    let ending = lines.next().unwrap_or_default() == "close_notify";
+    (ending, lines.next().unwrap_or_default().to_owned())
+}

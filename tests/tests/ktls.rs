@@ -7,8 +7,9 @@
 //! missing kTLS fails instead of skipping): `ktls = "on"` serves curl over
 //! TLS 1.2 and 1.3 with each of the three ciphers and openssl s_client,
 //! 1 MiB responses and 2 MiB request bodies arrive byte-exact, the
-//! kernel's `/proc/net/tls_stat` counters move and /metrics counts the
-//! connections as `ktls`.
+//! kernel's `/proc/net/tls_stat` counters move, /metrics counts the
+//! connections as `ktls`, and a connection the gateway closes ends with
+//! close_notify.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,7 +20,7 @@ use ringgate_tests::metrics::Metrics;
 use ringgate_tests::origin::{Origin, Reply};
 use ringgate_tests::pattern;
 use ringgate_tests::process::{curl, run, Finished};
-use ringgate_tests::tls::Pki;
+use ringgate_tests::tls::{closes_with_close_notify, Pki};
 
 const BIG: usize = 1 << 20;
 const UPLOAD: usize = 2 << 20;
@@ -234,7 +235,11 @@ fn on_serves_https_through_the_kernel() {
         raw[split + 4..] == pattern::bytes(BIG)[..],
         "s_client: body bytes differ"
     );
-    let connections = 2 * cases.len() as u64 + 1;
+    // Closing, the gateway sends close_notify through the kernel.
+    let (notified, status) = closes_with_close_notify(gw.addr(), "localhost", &pki.ca(), "/small");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(notified, "kTLS connection closed without close_notify");
+    let connections = 2 * cases.len() as u64 + 2;
     assert_eq!(by_mode(&gw, "ktls"), connections as f64, "{}", gw.stderr());
     assert_eq!(by_mode(&gw, "rustls"), 0.0);
     assert!(

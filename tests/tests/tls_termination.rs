@@ -13,7 +13,7 @@ use ringgate_tests::gateway::upstream;
 use ringgate_tests::metrics::Metrics;
 use ringgate_tests::origin::Origin;
 use ringgate_tests::process::curl;
-use ringgate_tests::tls::{gateway, s_client, served_cn, Pki};
+use ringgate_tests::tls::{closes_with_close_notify, gateway, s_client, served_cn, Pki};
 
 fn routes(o: &Origin) -> String {
     format!(
@@ -236,6 +236,31 @@ fn sessions_resume_over_tls12_and_tls13() {
     let m = scrape(admin);
     assert_eq!(m.sum("ringgate_tls_resumed_handshakes_total", &[]), 2.0);
     assert_eq!(m.sum("ringgate_tls_handshakes_total", &[]), 4.0);
+    gw.assert_alive();
+}
+
+/// A connection the gateway closes (`Connection: close`, and a refusal)
+/// ends with close_notify, not a bare TCP close a client must take for a
+/// truncation.
+#[test]
+fn the_gateway_ends_tls_connections_with_close_notify() {
+    let pki = Pki::generate("DNS:site.test");
+    let o = Origin::echo("origin");
+    let tls = free_addr();
+    let d = pki.dir().display();
+    let config = format!(
+        "[server]\nshards = 1\nlisten = \"{tls}\"\n\
+         tls = {{ cert = \"{d}/server.pem\", key = \"{d}/server.key\" }}\n\n{}",
+        routes(&o)
+    );
+    let mut gw = gateway(&config, tls, None);
+    let (notified, status) = closes_with_close_notify(tls, "site.test", &pki.ca(), "/hello");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(notified, "a bare close after Connection: close");
+    let long = format!("/{}", "a".repeat(70_000));
+    let (notified, status) = closes_with_close_notify(tls, "site.test", &pki.ca(), &long);
+    assert!(status.starts_with("HTTP/1.1 414"), "{status}");
+    assert!(notified, "a bare close after a refusal");
     gw.assert_alive();
 }
 

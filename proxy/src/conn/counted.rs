@@ -41,6 +41,11 @@ impl<S> Counted<S> {
         &self.inner
     }
 
+    /// The stream underneath, mutably (what is done with it is not counted).
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
     /// The stream underneath, counting ends.
     pub fn into_inner(self) -> S {
         self.inner

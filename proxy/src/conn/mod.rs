@@ -67,6 +67,10 @@ pub enum Next {
     Upgrade(crate::upstream::UpstreamConn),
 }
 
+/// The longest the close_notify at the end of a TLS connection may take
+/// (a client that reads nothing must not hold the connection).
+const CLOSE_NOTIFY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Serve one accepted connection to the end; with `tls`, after its
 /// handshake (see [`handshake`]).
 pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Option<Arc<Acceptor>>) {
@@ -142,10 +146,13 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                 Next::Upgrade(upstream) => {
                     Box::pin(tunnel::run(client, upstream)).await;
                     debug!("tunnel closed");
-                    break;
+                    return;
                 }
             }
         }
+        // A TLS client learns the gateway closed on purpose.
+        let _ = monoio::time::timeout(CLOSE_NOTIFY_TIMEOUT, client.stream.get_mut().close_notify())
+            .await;
     }
     .instrument(span);
     let _ = guard::Contained::new(task).await;
