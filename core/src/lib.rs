@@ -20,3 +20,4 @@ pub mod http1;
 pub mod policy;
 pub mod router;
 pub mod status;
+pub mod trace;

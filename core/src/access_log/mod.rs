@@ -64,26 +64,11 @@ pub struct Record<'a> {
 }
 
 /// The 32 lowercase hex digits of the trace id in a W3C `traceparent`
-/// value (`00-TRACEID-PARENTID-FLAGS`); `None` when it is not valid.
+/// value (`00-TRACEID-PARENTID-FLAGS`); `None` when it is not valid (see
+/// [`crate::trace::TraceParent::parse`]).
 pub fn trace_id(traceparent: &[u8]) -> Option<&[u8]> {
-    let v = traceparent.trim_ascii();
-    let lowhex = |b: &[u8]| b.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
-    let version = v.get(..2)?;
-    let id = v.get(3..35)?;
-    let parent = v.get(36..52)?;
-    let flags = v.get(53..55)?;
-    let well_formed = lowhex(version)
-        && version != b"ff"
-        && v.get(2) == Some(&b'-')
-        && v.get(35) == Some(&b'-')
-        && v.get(52) == Some(&b'-')
-        && lowhex(id)
-        && lowhex(parent)
-        && lowhex(flags)
-        && id.iter().any(|&c| c != b'0')
-        && parent.iter().any(|&c| c != b'0')
-        && (v.len() == 55 || (version != b"00" && v.get(55) == Some(&b'-')));
-    well_formed.then_some(id)
+    crate::trace::TraceParent::parse(traceparent)?;
+    traceparent.trim_ascii().get(3..35)
 }
 
 /// Whether `id` may be forwarded as a received `X-Request-Id`: 1 to 200

@@ -64,6 +64,8 @@ pub struct Server {
     pub admin_tokens: Option<Arc<KeyStore>>,
     /// `[server.access_log]`: one line per request; none when absent.
     pub access_log: Option<AccessLog>,
+    /// `[server.tracing]`: trace context and span export; none when absent.
+    pub tracing: Option<super::tracing::Tracing>,
     /// Which monoio driver the shards run.
     pub driver: Driver,
     /// io_uring setup flags (ignored by the legacy driver).

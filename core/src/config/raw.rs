@@ -68,6 +68,7 @@ pub(crate) struct RawServer {
     pub admin: Option<String>,
     pub admin_token_file: Option<String>,
     pub access_log: Option<RawAccessLog>,
+    pub tracing: Option<super::raw_tracing::RawTracing>,
     pub driver: Option<RawDriver>,
     pub uring: Option<RawUring>,
     pub header_timeout: Option<String>,

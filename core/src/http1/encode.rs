@@ -47,6 +47,20 @@ pub struct Forwarded<'a> {
     pub strip_expect: bool,
     /// A generated `X-Request-Id` to add (the client sent no valid one).
     pub request_id: Option<&'a [u8]>,
+    /// W3C trace context to send instead of the received one (tracing on).
+    pub trace: Option<TraceHeaders<'a>>,
+}
+
+/// The gateway's W3C trace context fields for the upstream request: the
+/// received `traceparent` is replaced by the gateway span's; a received
+/// `tracestate` passes unchanged when the caller's trace is continued and
+/// is dropped when it is not (its `traceparent` was absent or invalid).
+#[derive(Debug, Clone, Copy)]
+pub struct TraceHeaders<'a> {
+    /// The `traceparent` value to send.
+    pub traceparent: &'a [u8],
+    /// Forward the received `tracestate` fields.
+    pub keep_tracestate: bool,
 }
 
 /// How a response is written to the client.
@@ -122,7 +136,10 @@ pub fn encode_request_edited(
                 }
                 true
             }
-            kind => !kind.is_hop_by_hop() && !dropped(edit, h.name.get(raw)),
+            kind => {
+                let name = h.name.get(raw);
+                !kind.is_hop_by_hop() && !dropped(edit, name) && !trace_replaced(fwd, name)
+            }
         };
         if keep && !named_by_connection(head.raw(), &head.headers, &head.facts, h) {
             forwarded_host |= h.kind == HeaderKind::XForwardedHost;
@@ -158,6 +175,9 @@ pub fn encode_request_edited(
     put_via(out, raw, &head.headers, &head.facts);
     if let Some(id) = fwd.request_id {
         put_field(out, b"X-Request-Id", id);
+    }
+    if let Some(trace) = fwd.trace {
+        put_field(out, b"traceparent", trace.traceparent);
     }
     if fwd.upgrade {
         out.extend_from_slice(b"Connection: upgrade\r\n");
@@ -311,6 +331,14 @@ fn put_framing(
             }
         }
     }
+}
+
+/// Whether a received field is replaced by the gateway's trace context.
+fn trace_replaced(fwd: &Forwarded<'_>, name: &[u8]) -> bool {
+    fwd.trace.is_some_and(|t| {
+        name.eq_ignore_ascii_case(b"traceparent")
+            || (!t.keep_tracestate && name.eq_ignore_ascii_case(b"tracestate"))
+    })
 }
 
 fn dropped(edit: &HeaderEdit<'_>, name: &[u8]) -> bool {

@@ -31,7 +31,7 @@ pub use chunked::{ChunkedDecoder, ChunkedError, Decoded, MAX_EXTENSION_BYTES, MA
 pub use encode::{
     append_fields, encode_error, encode_error_head, encode_error_head_with, encode_error_with,
     encode_no_content, encode_request, encode_request_edited, encode_response, Forwarded,
-    HeaderEdit, ResponseOptions, CONTINUE,
+    HeaderEdit, ResponseOptions, TraceHeaders, CONTINUE,
 };
 pub use error::ParseError;
 pub use headers::Headers;

@@ -274,6 +274,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         upgrade: head.is_upgrade(),
         strip_expect: true,
         request_id: client.request_id.as_ref().map(|id| &id[..]),
+        trace: None,
     };
     match &req.auth {
         Some(granted) => encode_request_edited(head, &fwd, &granted.edit(), &mut client.out),

@@ -33,6 +33,7 @@ fn identity_headers_replace_client_copies() {
         upgrade: false,
         strip_expect: true,
         request_id: None,
+        trace: None,
     };
     let mut out = Vec::new();
     encode_request_edited(&req, &fwd, &granted.edit(), &mut out);

@@ -13,6 +13,7 @@ mod errors;
 mod policy;
 mod request_limits;
 mod tls;
+mod tracing;
 mod tuning;
 
 pub(super) const EXAMPLE: &str = r#"

@@ -16,6 +16,7 @@ mod request_limits;
 mod route;
 mod server;
 mod tls;
+mod tracing;
 pub(super) mod tuning;
 mod upstream;
 

@@ -101,6 +101,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         access_log: raw
             .access_log
             .map(|raw| super::access_log::access_log(raw, errors)),
+        tracing: raw.tracing.map(|raw| super::tracing::tracing(raw, errors)),
         driver,
         uring: uring(raw.uring, errors),
         header_timeout: duration(
@@ -250,6 +251,7 @@ fn placeholder() -> Server {
         admin: None,
         admin_tokens: None,
         access_log: None,
+        tracing: None,
         driver: Driver::IoUring,
         uring: uring(None, &mut Errors::default()),
         header_timeout: d::HEADER_TIMEOUT,

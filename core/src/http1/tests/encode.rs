@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::{read_request, read_response};
 use crate::http1::{
     append_fields, encode_error, encode_error_head_with, encode_error_with, encode_request,
-    encode_response, Forwarded, Limits, RequestHead, ResponseHead, ResponseOptions, Version,
-    CONTINUE,
+    encode_response, Forwarded, Limits, RequestHead, ResponseHead, ResponseOptions, TraceHeaders,
+    Version, CONTINUE,
 };
 
 fn request(input: &[u8]) -> RequestHead {
@@ -35,6 +35,7 @@ fn fwd(target: &[u8]) -> Forwarded<'_> {
         upgrade: false,
         strip_expect: false,
         request_id: None,
+        trace: None,
     }
 }
 
@@ -52,6 +53,41 @@ fn request_minimal() {
         "GET /a?b HTTP/1.1\r\nHost: api.example\r\nX-Forwarded-For: 203.0.113.7\r\n\
          X-Forwarded-Proto: https\r\nX-Forwarded-Host: api.example\r\nVia: 1.1 ringgate\r\n\r\n"
     );
+}
+
+#[test]
+fn request_trace_context_is_replaced() {
+    let head = request(
+        b"GET / HTTP/1.1\r\nHost: h\r\nTraceParent: 00-aa-bb-01\r\ntracestate: a=1\r\n\
+          X-Keep: 1\r\nTRACESTATE: b=2\r\n\r\n",
+    );
+    let mut f = fwd(b"/");
+    let mine = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    f.trace = Some(TraceHeaders {
+        traceparent: mine,
+        keep_tracestate: true,
+    });
+    let kept = encode_req(&head, &f);
+    assert!(!kept.contains("00-aa-bb-01"), "{kept}");
+    assert!(
+        kept.contains("tracestate: a=1\r\nX-Keep: 1\r\nTRACESTATE: b=2\r\n"),
+        "{kept}"
+    );
+    assert!(kept
+        .ends_with("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n"));
+    f.trace = Some(TraceHeaders {
+        traceparent: mine,
+        keep_tracestate: false,
+    });
+    let dropped = encode_req(&head, &f);
+    assert!(
+        !dropped.to_ascii_lowercase().contains("tracestate"),
+        "{dropped}"
+    );
+    assert!(dropped.contains("X-Keep: 1\r\n"));
+    // Tracing off: everything as received.
+    let off = encode_req(&head, &fwd(b"/"));
+    assert!(off.contains("TraceParent: 00-aa-bb-01\r\n") && off.contains("TRACESTATE: b=2"));
 }
 
 #[test]

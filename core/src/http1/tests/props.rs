@@ -69,6 +69,7 @@ proptest! {
                     upgrade: head.is_upgrade(),
                     strip_expect: head.expects_continue(),
                     request_id: None,
+                    trace: None,
                 };
                 encode_request(head, &fwd, &mut out);
                 // What we send upstream is a request we would accept.
