@@ -34,5 +34,6 @@ pub mod snapshot;
 pub mod sockopt;
 pub mod stream;
 pub mod tls;
+pub mod trace;
 pub mod tune;
 pub mod upstream;

@@ -88,6 +88,9 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         None => None,
     };
 
+    let tracing_cfg = snapshot.config.server.tracing.as_ref();
+    let exporter = crate::trace::start(tracing_cfg)?;
+
     let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ProxyError>>(shards);
     let mut handles: Vec<JoinHandle<()>> = Vec::with_capacity(shards);
     for (index, (shard_listeners, metrics)) in listeners.into_iter().zip(metrics.iter()).enumerate()
@@ -105,6 +108,7 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
             .as_ref()
             .zip(access_log.as_ref())
             .map(|(cfg, w)| crate::access_log::ShardLog::new(cfg, w.tx.clone()));
+        let tracer = crate::trace::for_shard(tracing_cfg, exporter.as_ref());
         let handle = std::thread::Builder::new()
             .name(format!("ringgate-shard-{index}"))
             .spawn(move || {
@@ -118,8 +122,8 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
                         let _ = ready_tx.send(result);
                     },
                     move || {
-                        let shard =
-                            Rc::new(Shard::new(index, snapshot, metrics).with_access_log(log));
+                        let shard = Shard::new(index, snapshot, metrics).with_access_log(log);
+                        let shard = Rc::new(shard.with_tracer(tracer));
                         shard::run(shard, shard_listeners, flag)
                     },
                 );
@@ -185,6 +189,9 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
     if let Some(writer) = access_log {
         // Every shard flushed its buffer before it stopped.
         writer.stop();
+    }
+    if let Some(exporter) = exporter {
+        exporter.stop();
     }
     Ok(if failed {
         ExitCode::FAILURE

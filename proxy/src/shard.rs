@@ -42,6 +42,8 @@ pub struct Shard {
     pub auth: crate::auth::ShardAuth,
     /// This shard's access log buffer; none when the log is off.
     pub access_log: Option<crate::access_log::ShardLog>,
+    /// This shard's trace context and span buffer; none when tracing is off.
+    pub tracer: Option<crate::trace::ShardTracer>,
     /// Initial read buffer sizes of new connections (`[server.buffers]`).
     pub buffers: ringgate_core::config::Buffers,
     open: Cell<usize>,
@@ -70,6 +72,7 @@ impl Shard {
             drain: Rc::new(Drain::default()),
             auth,
             access_log: None,
+            tracer: None,
             buffers,
             open: Cell::new(0),
             rng: Cell::new(seed ^ crate::clock::random_seed()),
@@ -79,6 +82,12 @@ impl Shard {
     /// Log requests to `log` (set before the shard runs).
     pub fn with_access_log(mut self, log: Option<crate::access_log::ShardLog>) -> Shard {
         self.access_log = log;
+        self
+    }
+
+    /// Trace requests with `tracer` (set before the shard runs).
+    pub fn with_tracer(mut self, tracer: Option<crate::trace::ShardTracer>) -> Shard {
+        self.tracer = tracer;
         self
     }
 
@@ -121,6 +130,9 @@ pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
     if shard.access_log.is_some() {
         monoio::spawn(flush_access_log(Rc::clone(&shard)));
     }
+    if let Some(every) = shard.tracer.as_ref().and_then(|t| t.flush_interval()) {
+        monoio::spawn(flush_spans(Rc::clone(&shard), every));
+    }
     for (std_listener, tls) in listeners {
         let addr = std_listener.local_addr().ok();
         match TcpListener::from_std(std_listener) {
@@ -153,6 +165,19 @@ pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
     }
     if let Some(log) = &shard.access_log {
         log.flush();
+    }
+    if let Some(tracer) = &shard.tracer {
+        tracer.flush();
+    }
+}
+
+/// Hand the shard's buffered spans to the exporter every `flush_interval`.
+async fn flush_spans(shard: Rc<Shard>, every: Duration) {
+    loop {
+        monoio::time::sleep(every).await;
+        if let Some(tracer) = &shard.tracer {
+            tracer.flush();
+        }
     }
 }
 

@@ -24,8 +24,8 @@ use monoio::time::Instant;
 use ringgate_core::auth::Granted;
 use ringgate_core::config::{BalanceKind, HashKey, PathMatch, Route, Upstream};
 use ringgate_core::http1::{
-    encode_request, encode_request_edited, BodyKind, Forwarded, RequestHead, ResponseHead, Version,
-    CONTINUE,
+    encode_request, encode_request_edited, BodyKind, Forwarded, RequestHead, ResponseHead,
+    TraceHeaders, Version, CONTINUE,
 };
 use ringgate_core::policy::{Attempt, FailureKind, Nanos, RoutePolicies, Stop};
 use ringgate_core::router::{strip_prefix, HeaderLookup};
@@ -274,7 +274,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         upgrade: head.is_upgrade(),
         strip_expect: true,
         request_id: client.request_id.as_ref().map(|id| &id[..]),
-        trace: None,
+        trace: client.trace.as_ref().map(|t| TraceHeaders {
+            traceparent: &t.traceparent,
+            keep_tracestate: t.continued(),
+        }),
     };
     match &req.auth {
         Some(granted) => encode_request_edited(head, &fwd, &granted.edit(), &mut client.out),

@@ -1,8 +1,10 @@
-//! The connection loop's side of the access log and of the per-route byte
-//! counters: [`mark`] before a request (where the byte counters stand),
-//! [`count_bytes`] after it (always, for `/metrics`); with the log on,
-//! [`begin`] picks the request id and [`finish`] builds the [`Record`] and
-//! hands it to the shard's log.
+//! The connection loop's side of the access log, of tracing and of the
+//! per-route byte counters: [`mark`] before a request (where the byte
+//! counters stand), [`count_bytes`] after it (always, for `/metrics`); with
+//! the log or tracing on, [`begin`] picks the request id (the one code path
+//! for `X-Request-Id`) and the trace context, and [`finish`] records the
+//! span and builds the [`Record`] for the shard's log. The log's
+//! `trace_id` is then the one sent upstream.
 
 use super::served::Served;
 use super::Client;
@@ -11,7 +13,11 @@ use crate::snapshot::Snapshot;
 use monoio::time::Instant;
 use ringgate_core::access_log::{new_request_id, trace_id, valid_request_id, Record};
 use ringgate_core::http1::{RequestHead, Version};
-use std::time::SystemTime;
+use crate::trace::ShardTracer;
+use ringgate_core::config::PathMatch;
+use ringgate_core::trace::{SpanContext, SpanRecord};
+use std::borrow::Cow;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Byte counters where the next request starts: bytes read and consumed
 /// (not still buffered for the next request), and bytes written.
@@ -65,7 +71,13 @@ pub fn begin(
     mark: Mark,
 ) -> Option<Pending> {
     client.served = Served::default();
-    shard.access_log.as_ref()?;
+    client.trace = None;
+    if shard.access_log.is_none() && shard.tracer.is_none() {
+        return None;
+    }
+    if let (Some(tracer), Some(head)) = (&shard.tracer, head) {
+        client.trace = Some(tracer.start(head, || shard.random()));
+    }
     let received = head
         .and_then(|h| h.header("x-request-id"))
         .is_some_and(valid_request_id);
@@ -79,6 +91,11 @@ pub fn begin(
 
 /// Log the answered request.
 pub fn finish(shard: &Shard, snap: &Snapshot, client: &Client, pending: Pending) {
+    if let (Some(tracer), Some(ctx), Some(head)) = (&shard.tracer, &client.trace, &pending.head) {
+        if ctx.sampled {
+            span(shard, snap, client, tracer, ctx, head, &pending);
+        }
+    }
     let Some(log) = &shard.access_log else {
         return;
     };
@@ -98,9 +115,12 @@ pub fn finish(shard: &Shard, snap: &Snapshot, client: &Client, pending: Pending)
     let record = Record {
         time: SystemTime::now(),
         request_id,
-        trace_id: head
-            .and_then(|h| h.header("traceparent"))
-            .and_then(trace_id),
+        trace_id: match &client.trace {
+            Some(ctx) => Some(ctx.trace_id_hex()),
+            None => head
+                .and_then(|h| h.header("traceparent"))
+                .and_then(trace_id),
+        },
         client: client.peer,
         method: head.map_or(b"-", |h| h.method()),
         target: head.map_or(b"-", |h| h.target()),
@@ -118,4 +138,52 @@ pub fn finish(shard: &Shard, snap: &Snapshot, client: &Client, pending: Pending)
         user_agent: head.and_then(|h| h.header("user-agent")),
     };
     log.write(&record);
+}
+
+/// Record the request's span with the shard's tracer.
+fn span(
+    shard: &Shard,
+    snap: &Snapshot,
+    client: &Client,
+    tracer: &ShardTracer,
+    ctx: &SpanContext,
+    head: &RequestHead,
+    pending: &Pending,
+) {
+    let served = client.served;
+    let route = served.route.and_then(|i| snap.config.routes.get(i));
+    let upstream = route.and_then(|r| snap.config.upstreams.get(r.upstream));
+    let http_route = route.and_then(|r| r.path.as_ref()).map(|p| match p {
+        PathMatch::Exact(path) => Cow::Borrowed(path.as_str()),
+        PathMatch::Prefix(prefix) => Cow::Owned(format!("{}/*", prefix.trim_end_matches('/'))),
+        PathMatch::Regex(re) => Cow::Borrowed(re.as_str()),
+    });
+    let nanos = |t: SystemTime| {
+        t.duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    };
+    let end = SystemTime::now();
+    let start = end.checked_sub(pending.started.elapsed()).unwrap_or(end);
+    tracer.record(&SpanRecord {
+        context: ctx,
+        tracestate: ctx
+            .continued()
+            .then(|| head.header("tracestate"))
+            .flatten(),
+        start_unix_nanos: nanos(start),
+        end_unix_nanos: nanos(end),
+        method: head.method(),
+        target: head.target(),
+        scheme: client.stream.get_ref().scheme(),
+        version: head.version(),
+        host: head.host(),
+        client: client.peer,
+        status: served.status,
+        route: route.map(|r| r.name.as_str()),
+        http_route: http_route.as_deref(),
+        upstream: upstream.map(|u| u.name.as_str()),
+        upstream_addr: served.target,
+        user_agent: head.header("user-agent"),
+        shard: shard.index,
+    });
 }

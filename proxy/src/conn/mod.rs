@@ -54,6 +54,8 @@ pub struct Client {
     /// The `X-Request-Id` generated for the current request (when the
     /// access log is on and the client sent no valid one).
     pub request_id: Option<[u8; 32]>,
+    /// The gateway's span of the current request (when tracing is on).
+    pub trace: Option<ringgate_core::trace::SpanContext>,
 }
 
 /// What the connection does after a request.
@@ -92,6 +94,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             peer,
             served: served::Served::default(),
             request_id: None,
+            trace: None,
         };
         let mut first = true;
         let mut served: u64 = 0;

@@ -311,6 +311,7 @@ pub fn render(
     render_auth(&mut out, snapshot, shards);
     tls::render(&mut out, shards);
     render_access(&mut out, snapshot, shards);
+    crate::trace::counters::render(&mut out, snapshot);
     out
 }
 

@@ -1,0 +1,109 @@
+//! The span exporter thread: collects the shards' batches, sends up to
+//! `batch_size` spans per OTLP/HTTP request, at least every
+//! `flush_interval`, and counts what the receiver accepted. A failed
+//! request (no connection, timeout, 429, 5xx) is tried twice more with a
+//! short backoff, then its spans are dropped and counted; other refusals
+//! (4xx: the receiver will not take this body) drop at once. On stop
+//! everything queued is sent once, without retries, so exit is bounded.
+
+use super::{counters, post};
+use crate::error::ProxyError;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use prost::Message;
+use ringgate_core::config::tracing::OtlpExport;
+use ringgate_core::trace::otlp::{export_request, Span};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// Tries of one export request while running.
+const TRIES: u32 = 3;
+/// Wait before the second try; doubled for the third.
+const BACKOFF: Duration = Duration::from_millis(100);
+
+/// A running exporter.
+#[derive(Debug)]
+pub struct Exporter {
+    /// The shards' side; clone one per shard, then drop it.
+    pub tx: Sender<Vec<Span>>,
+    thread: JoinHandle<()>,
+}
+
+impl Exporter {
+    /// After the shards flushed: send what is queued, then stop.
+    pub fn stop(self) {
+        let _ = self.tx.send(Vec::new());
+        let _ = self.thread.join();
+    }
+}
+
+/// Start the exporter thread for `cfg`.
+pub fn start(cfg: &OtlpExport, service_name: &str) -> Result<Exporter, ProxyError> {
+    let (tx, rx) = crossbeam_channel::bounded(cfg.queue);
+    let cfg = cfg.clone();
+    let service = service_name.to_owned();
+    let thread = std::thread::Builder::new()
+        .name("ringgate-spans".into())
+        .spawn(move || run(&cfg, &service, &rx))
+        .map_err(|source| ProxyError::Spawn {
+            what: "span exporter".into(),
+            source,
+        })?;
+    Ok(Exporter { tx, thread })
+}
+
+fn run(cfg: &OtlpExport, service: &str, rx: &Receiver<Vec<Span>>) {
+    let mut pending: Vec<Span> = Vec::with_capacity(cfg.batch_size);
+    loop {
+        let stopping = match rx.recv_timeout(cfg.flush_interval) {
+            Ok(batch) if batch.is_empty() => true,
+            Ok(batch) => {
+                pending.extend(batch);
+                false
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        // Full requests now; a partial one on a quiet tick or at the end.
+        while pending.len() >= cfg.batch_size {
+            let rest = pending.split_off(cfg.batch_size);
+            export(cfg, service, std::mem::replace(&mut pending, rest), stopping);
+        }
+        let quiet = rx.is_empty();
+        if !pending.is_empty() && (quiet || stopping) {
+            export(cfg, service, std::mem::take(&mut pending), stopping);
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+fn export(cfg: &OtlpExport, service: &str, spans: Vec<Span>, stopping: bool) {
+    let n = spans.len();
+    let body = export_request(service, spans).encode_to_vec();
+    let tries = if stopping { 1 } else { TRIES };
+    for attempt in 0..tries {
+        if attempt > 0 {
+            std::thread::sleep(BACKOFF * (1 << (attempt - 1)));
+        }
+        match post::post(cfg, &body) {
+            Ok(status) if (200..300).contains(&status) => {
+                counters::exported(n);
+                debug!(spans = n, bytes = body.len(), "spans exported");
+                return;
+            }
+            Ok(status) if status == 429 || status >= 500 => {
+                debug!(status, attempt, "span export refused for now");
+            }
+            Ok(status) => {
+                warn!(endpoint = %cfg.endpoint, status, spans = n, "span export refused, spans dropped");
+                counters::dropped(n);
+                return;
+            }
+            Err(error) => debug!(endpoint = %cfg.endpoint, %error, attempt, "span export failed"),
+        }
+    }
+    warn!(endpoint = %cfg.endpoint, spans = n, "span export failed, spans dropped");
+    counters::dropped(n);
+}
