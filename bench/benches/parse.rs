@@ -99,6 +99,7 @@ fn bench_encode(c: &mut Criterion) {
             upgrade: false,
             strip_expect: false,
             request_id: None,
+            trace: None,
         };
         let mut out = Vec::with_capacity(4096);
         group.throughput(Throughput::Bytes(input.len() as u64));

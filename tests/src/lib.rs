@@ -21,6 +21,7 @@ pub mod gateway;
 pub mod inspect;
 pub mod metrics;
 pub mod origin;
+pub mod otlp;
 pub mod pattern;
 pub mod process;
 pub mod ringbench;

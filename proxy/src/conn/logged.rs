@@ -10,11 +10,11 @@ use super::served::Served;
 use super::Client;
 use crate::shard::Shard;
 use crate::snapshot::Snapshot;
+use crate::trace::ShardTracer;
 use monoio::time::Instant;
 use ringgate_core::access_log::{new_request_id, trace_id, valid_request_id, Record};
-use ringgate_core::http1::{RequestHead, Version};
-use crate::trace::ShardTracer;
 use ringgate_core::config::PathMatch;
+use ringgate_core::http1::{RequestHead, Version};
 use ringgate_core::trace::{SpanContext, SpanRecord};
 use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -166,10 +166,7 @@ fn span(
     let start = end.checked_sub(pending.started.elapsed()).unwrap_or(end);
     tracer.record(&SpanRecord {
         context: ctx,
-        tracestate: ctx
-            .continued()
-            .then(|| head.header("tracestate"))
-            .flatten(),
+        tracestate: ctx.continued().then(|| head.header("tracestate")).flatten(),
         start_unix_nanos: nanos(start),
         end_unix_nanos: nanos(end),
         method: head.method(),

@@ -67,7 +67,12 @@ fn run(cfg: &OtlpExport, service: &str, rx: &Receiver<Vec<Span>>) {
         // Full requests now; a partial one on a quiet tick or at the end.
         while pending.len() >= cfg.batch_size {
             let rest = pending.split_off(cfg.batch_size);
-            export(cfg, service, std::mem::replace(&mut pending, rest), stopping);
+            export(
+                cfg,
+                service,
+                std::mem::replace(&mut pending, rest),
+                stopping,
+            );
         }
         let quiet = rx.is_empty();
         if !pending.is_empty() && (quiet || stopping) {

@@ -21,7 +21,9 @@ use std::time::Duration;
 use tracing::debug;
 
 /// Start the exporter when `cfg` is on and exports spans.
-pub fn start(cfg: Option<&Tracing>) -> Result<Option<exporter::Exporter>, crate::error::ProxyError> {
+pub fn start(
+    cfg: Option<&Tracing>,
+) -> Result<Option<exporter::Exporter>, crate::error::ProxyError> {
     match cfg.filter(|t| t.enabled) {
         Some(t) => t
             .export
@@ -33,7 +35,10 @@ pub fn start(cfg: Option<&Tracing>) -> Result<Option<exporter::Exporter>, crate:
 }
 
 /// A shard's tracer when `cfg` is on.
-pub fn for_shard(cfg: Option<&Tracing>, exporter: Option<&exporter::Exporter>) -> Option<ShardTracer> {
+pub fn for_shard(
+    cfg: Option<&Tracing>,
+    exporter: Option<&exporter::Exporter>,
+) -> Option<ShardTracer> {
     cfg.filter(|t| t.enabled)
         .map(|t| ShardTracer::new(t, exporter.map(|e| e.tx.clone())))
 }

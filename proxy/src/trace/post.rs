@@ -57,7 +57,8 @@ pub fn post(cfg: &OtlpExport, body: &[u8]) -> Result<u16, PostError> {
         stream.set_read_timeout(Some(left(deadline)?))?;
         let n = stream.read(&mut chunk)?;
         response.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        if n == 0 || response.len() >= MAX_RESPONSE || response.windows(4).any(|w| w == b"\r\n\r\n") {
+        if n == 0 || response.len() >= MAX_RESPONSE || response.windows(4).any(|w| w == b"\r\n\r\n")
+        {
             break;
         }
     }
