@@ -52,7 +52,7 @@ pub struct Client {
     /// How the current request was answered (for the access log).
     pub served: served::Served,
     /// The `X-Request-Id` generated for the current request (when the
-    /// access log is on and the client sent no valid one).
+    /// access log or tracing is on and the client sent no valid one).
     pub request_id: Option<[u8; 32]>,
     /// The gateway's span of the current request (when tracing is on).
     pub trace: Option<ringgate_core::trace::SpanContext>,
