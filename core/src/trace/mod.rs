@@ -10,11 +10,13 @@
 //! trace id, and hands sampled spans to its exporter thread.
 
 pub mod context;
+pub mod data;
 pub mod otlp;
 pub mod parent;
 pub mod span;
 
 pub use context::{Sampler, SpanContext};
+pub use data::SpanData;
 pub use parent::TraceParent;
 pub use span::{SpanRecord, ATTRIBUTE_SHARD};
 

@@ -205,6 +205,9 @@ fn span_attributes_follow_the_http_conventions() {
         0x01 | otlp::FLAG_HAS_IS_REMOTE | otlp::FLAG_IS_REMOTE
     );
 
+    // The owned copy the shard keeps gives back the same span.
+    assert_eq!(SpanData::new(&record).record().to_span(), span);
+
     let ok = SpanRecord {
         status: 200,
         method: b"BREW",
@@ -248,6 +251,33 @@ fn export_request_round_trips() {
     .to_span();
     assert!(span.parent_span_id.is_empty());
     assert_eq!(span.name, "POST");
+    // Absent and empty texts survive the owned copy as they were.
+    let base = SpanRecord {
+        context: &ctx,
+        tracestate: None,
+        start_unix_nanos: 1,
+        end_unix_nanos: 2,
+        method: b"POST",
+        target: b"",
+        scheme: "https",
+        version: Version::Http10,
+        host: None,
+        client: "[::1]:1".parse().expect("addr"),
+        status: 0,
+        route: None,
+        http_route: None,
+        upstream: None,
+        upstream_addr: None,
+        user_agent: Some(b""),
+        shard: 0,
+    };
+    let copy = SpanData::new(&base);
+    let back = copy.record();
+    assert_eq!(
+        (back.target, back.user_agent, back.host),
+        (&b""[..], Some(&b""[..]), None)
+    );
+    assert_eq!((back.method, back.scheme), (&b"POST"[..], "https"));
     let body = otlp::export_request("edge", vec![span.clone()]).encode_to_vec();
     let back = otlp::ExportTraceServiceRequest::decode(&body[..]).expect("decodes");
     assert_eq!(back.resource_spans[0].scope_spans[0].spans, vec![span]);

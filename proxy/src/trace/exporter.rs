@@ -11,7 +11,8 @@ use crate::error::ProxyError;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use prost::Message;
 use ringgate_core::config::tracing::OtlpExport;
-use ringgate_core::trace::otlp::{export_request, Span};
+use ringgate_core::trace::otlp::export_request;
+use ringgate_core::trace::SpanData;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tracing::{debug, warn};
@@ -25,7 +26,7 @@ const BACKOFF: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub struct Exporter {
     /// The shards' side; clone one per shard, then drop it.
-    pub tx: Sender<Vec<Span>>,
+    pub tx: Sender<Vec<SpanData>>,
     thread: JoinHandle<()>,
 }
 
@@ -52,8 +53,8 @@ pub fn start(cfg: &OtlpExport, service_name: &str) -> Result<Exporter, ProxyErro
     Ok(Exporter { tx, thread })
 }
 
-fn run(cfg: &OtlpExport, service: &str, rx: &Receiver<Vec<Span>>) {
-    let mut pending: Vec<Span> = Vec::with_capacity(cfg.batch_size);
+fn run(cfg: &OtlpExport, service: &str, rx: &Receiver<Vec<SpanData>>) {
+    let mut pending: Vec<SpanData> = Vec::with_capacity(cfg.batch_size);
     loop {
         let stopping = match rx.recv_timeout(cfg.flush_interval) {
             Ok(batch) if batch.is_empty() => true,
@@ -84,8 +85,9 @@ fn run(cfg: &OtlpExport, service: &str, rx: &Receiver<Vec<Span>>) {
     }
 }
 
-fn export(cfg: &OtlpExport, service: &str, spans: Vec<Span>, stopping: bool) {
+fn export(cfg: &OtlpExport, service: &str, spans: Vec<SpanData>, stopping: bool) {
     let n = spans.len();
+    let spans = spans.iter().map(|s| s.record().to_span()).collect();
     let body = export_request(service, spans).encode_to_vec();
     let tries = if stopping { 1 } else { TRIES };
     for attempt in 0..tries {

@@ -3,8 +3,9 @@
 //! continued, or a new one sampled by `[server.tracing] sample`), which
 //! the exchange sends upstream as `traceparent` and the access log names.
 //! With an `otlp_endpoint`, sampled requests become spans that the shard
-//! buffers and hands, in batches, to one [`exporter`] thread that POSTs
-//! them as OTLP/HTTP protobuf ([`post`]). A full exporter queue drops the
+//! copies into its buffer ([`SpanData`]: one allocation each) and hands,
+//! in batches, to one [`exporter`] thread that builds the OTLP messages and
+//! POSTs them as OTLP/HTTP protobuf ([`post`]). A full exporter queue drops the
 //! batch (counted in [`counters`]): export never blocks a shard.
 
 pub mod counters;
@@ -14,8 +15,7 @@ pub mod post;
 use crossbeam_channel::{Sender, TrySendError};
 use ringgate_core::config::tracing::Tracing;
 use ringgate_core::http1::RequestHead;
-use ringgate_core::trace::otlp::Span;
-use ringgate_core::trace::{Sampler, SpanContext, SpanRecord};
+use ringgate_core::trace::{Sampler, SpanContext, SpanData, SpanRecord};
 use std::cell::RefCell;
 use std::time::Duration;
 use tracing::debug;
@@ -55,14 +55,14 @@ pub struct ShardTracer {
 struct ShardSpans {
     batch_size: usize,
     flush_interval: Duration,
-    buf: RefCell<Vec<Span>>,
-    tx: Sender<Vec<Span>>,
+    buf: RefCell<Vec<SpanData>>,
+    tx: Sender<Vec<SpanData>>,
 }
 
 impl ShardTracer {
     /// A shard's tracer for `cfg`; `tx` reaches the exporter when spans
     /// are exported.
-    pub fn new(cfg: &Tracing, tx: Option<Sender<Vec<Span>>>) -> ShardTracer {
+    pub fn new(cfg: &Tracing, tx: Option<Sender<Vec<SpanData>>>) -> ShardTracer {
         let export = cfg.export.as_ref().zip(tx).map(|(e, tx)| ShardSpans {
             batch_size: e.batch_size,
             flush_interval: e.flush_interval,
@@ -100,7 +100,7 @@ impl ShardTracer {
         }
         let full = {
             let mut buf = export.buf.borrow_mut();
-            buf.push(record.to_span());
+            buf.push(SpanData::new(record));
             buf.len() >= export.batch_size
         };
         if full {
