@@ -396,6 +396,32 @@ fn a_receiver_that_never_accepts_does_not_slow_requests() {
 }
 
 #[test]
+fn exit_is_not_held_up_by_a_dead_receiver() {
+    let o = origin();
+    let hole = Blackhole::start();
+    let mut gw = gateway(
+        &o,
+        &format!(
+            "otlp_endpoint = \"http://{}/v1/traces\", flush_interval = \"50ms\", batch_size = 1, queue = 64, export_timeout = \"1s\"",
+            hole.addr()
+        ),
+        &[],
+    );
+    // 40 one-span batches queue up behind an export stuck in connect.
+    for i in 0..40 {
+        assert_eq!(get(&gw, &format!("/api/{i}"), &[]), 200);
+    }
+    let t = Instant::now();
+    gw.signal("TERM");
+    assert!(gw.wait_exit(Duration::from_secs(15)).is_some(), "exited");
+    assert!(
+        t.elapsed() < Duration::from_secs(6),
+        "exit took {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
 fn spans_are_flushed_on_exit() {
     let o = origin();
     let r = Receiver::start();

@@ -66,7 +66,7 @@ impl ShardTracer {
         let export = cfg.export.as_ref().zip(tx).map(|(e, tx)| ShardSpans {
             batch_size: e.batch_size,
             flush_interval: e.flush_interval,
-            buf: RefCell::new(Vec::with_capacity(e.batch_size)),
+            buf: RefCell::new(Vec::new()),
             tx,
         });
         ShardTracer {
@@ -119,7 +119,7 @@ impl ShardTracer {
             if buf.is_empty() {
                 return;
             }
-            std::mem::replace(&mut *buf, Vec::with_capacity(export.batch_size))
+            std::mem::take(&mut *buf)
         };
         match export.tx.try_send(batch) {
             Ok(()) => {}
