@@ -2,7 +2,8 @@
 //! metrics` (Debian's `prometheus` package) on a scrape taken after traffic
 //! that moves every family — two shards, routes with rate limits, retries,
 //! concurrency limits, access rules and CORS, upstreams with breakers,
-//! health checks and outlier ejection, a dead target, 2xx/4xx/5xx answers.
+//! health checks and outlier ejection, a dead target, 2xx/4xx/5xx answers,
+//! span export to a dead receiver.
 
 use std::process::Command;
 use std::time::Duration;
@@ -30,6 +31,9 @@ fn every_family_passes_promtool_check_metrics() {
     let gw = Gateway::builder()
         .shards(2)
         .admin()
+        .server(&format!(
+            "tracing = {{ otlp_endpoint = \"http://{dead}/v1/traces\", flush_interval = \"100ms\" }}"
+        ))
         .config(&format!(
             "{live}\n{gone}\n\
              [[routes]]\nname = \"limited\"\npath_prefix = \"/limited\"\nupstream = \"live\"\n\
