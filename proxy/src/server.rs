@@ -171,10 +171,9 @@ pub fn run_with(
         "ringgate ready"
     );
     on_started(&started);
-    // Now the old process (after an upgrade) may drain; serve the next upgrade.
-    if let Err(error) = sockets.serve(&flag) {
-        error!(%error, "upgrade socket not served");
-    }
+    // Now the old process (after an upgrade) may drain; serve the next
+    // upgrade (the guard removes the socket file when this function ends).
+    let _upgrade_socket = sockets.serve(&flag);
 
     if let Some(signal) = signals.forever().next() {
         info!(signal, "signal received, draining");

@@ -6,6 +6,7 @@
 
 use super::error::UpgradeError;
 use super::unix;
+use crate::drain::DrainFlag;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -65,8 +66,38 @@ impl Endpoint {
 
     /// Remove the socket file if it is still this socket's.
     pub fn remove_file(&self) {
-        if self.id.is_some() && file_id(&self.path) == self.id {
-            let _ = std::fs::remove_file(&self.path);
+        remove_if(&self.path, self.id);
+    }
+
+    /// A guard that removes the socket file when this process exits
+    /// without having handed it over.
+    pub fn cleanup(&self, flag: DrainFlag) -> Cleanup {
+        Cleanup {
+            path: self.path.clone(),
+            id: self.id,
+            flag,
+        }
+    }
+}
+
+fn remove_if(path: &Path, id: Option<(u64, u64)>) {
+    if id.is_some() && file_id(path) == id {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// See [`Endpoint::cleanup`].
+#[derive(Debug)]
+pub struct Cleanup {
+    path: PathBuf,
+    id: Option<(u64, u64)>,
+    flag: DrainFlag,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if !self.flag.is_handed_over() {
+            remove_if(&self.path, self.id);
         }
     }
 }

@@ -161,8 +161,9 @@ impl Sockets {
     }
 
     /// Every shard serves: tell the old process (which then drains), and
-    /// serve the upgrade socket for the next upgrade.
-    pub fn serve(self, flag: &DrainFlag) -> Result<(), ProxyError> {
+    /// serve the upgrade socket for the next upgrade. The socket file is
+    /// removed when the returned guard drops, unless handed over.
+    pub fn serve(self, flag: &DrainFlag) -> Option<endpoint::Cleanup> {
         if let Some((stream, old_pid)) = &self.old {
             tell_ready(
                 stream,
@@ -171,16 +172,18 @@ impl Sockets {
             );
         }
         drop(self.received_admin);
-        match self.endpoint {
-            Some(endpoint) => serve::start(
-                endpoint,
-                serve::Offer {
-                    listen: self.kept,
-                    admin: self.admin,
-                },
-                flag.clone(),
-            ),
-            None => Ok(()),
+        let endpoint = self.endpoint?;
+        let cleanup = endpoint.cleanup(flag.clone());
+        let offer = serve::Offer {
+            listen: self.kept,
+            admin: self.admin,
+        };
+        match serve::start(endpoint, offer, flag.clone()) {
+            Ok(()) => Some(cleanup),
+            Err(error) => {
+                error!(%error, "upgrade socket not served");
+                Some(cleanup)
+            }
         }
     }
 }

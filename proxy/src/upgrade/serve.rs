@@ -8,7 +8,7 @@
 //! A new process that fails, is refused or goes quiet changes nothing
 //! here: this process keeps serving and waits for the next attempt. On a
 //! plain SIGTERM the thread lets go of its copies of the listeners, so the
-//! ports close as the shards stop, and removes the socket file.
+//! ports close as the shards stop.
 
 use super::adopt::Kept;
 use super::endpoint::Endpoint;
@@ -73,9 +73,9 @@ fn run(endpoint: &Endpoint, offer: Offer, flag: &DrainFlag) {
             Err(error) => warn!(%error, "upgrade failed; this process keeps serving"),
         }
     }
-    // Draining on a signal: let the ports close with the shards' sockets.
+    // Draining on a signal: let the ports close with the shards' sockets
+    // (the socket file goes with the server's cleanup guard).
     drop(offer);
-    endpoint.remove_file();
 }
 
 /// One upgrade attempt; `Ok(true)` once the new process took over.
