@@ -22,6 +22,9 @@ pub mod serve;
 pub mod unix;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
 use crate::shard::Listener;

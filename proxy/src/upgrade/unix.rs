@@ -118,3 +118,15 @@ pub fn readable(fd: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// A connected pair, for tests.
+#[cfg(test)]
+pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+    let (a, b) = socket::socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )?;
+    Ok((UnixStream::from(own(a)), UnixStream::from(own(b))))
+}

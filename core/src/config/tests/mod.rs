@@ -14,6 +14,7 @@ mod policy;
 mod request_limits;
 mod tls;
 mod tuning;
+mod upgrade;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]
