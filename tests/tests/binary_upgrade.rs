@@ -168,6 +168,17 @@ fn upgrade_under_load(old_shards: usize, new_shards: usize, extra: &[&str]) {
     // Only the new process is left, and it serves.
     assert_eq!(curl_status(&s.old.url("/")), "200");
     assert_eq!(admin_pid(s.old.admin()), Some(new.pid()));
+    // The old process left the socket file to the new one, which removes
+    // it when it stops.
+    assert!(s.socket().exists());
+    let mut new = new;
+    new.signal("TERM");
+    assert!(
+        new.wait_exit(DRAIN).is_some_and(|st| st.success()),
+        "{}",
+        new.stderr()
+    );
+    assert!(!s.socket().exists());
 }
 
 #[test]
@@ -379,4 +390,29 @@ fn upgrade_without_a_socket_in_the_config_is_refused() {
         "{}",
         out.stderr_text()
     );
+}
+
+#[test]
+fn a_stale_upgrade_socket_is_replaced_on_a_fresh_start() {
+    let origin = Origin::start("o", |_| Reply::text(200, "ok"));
+    let s = Setup::start(1, origin);
+    let Setup {
+        sockdir,
+        origin,
+        old,
+    } = s;
+    // SIGKILL: the socket file stays behind, with nobody listening.
+    drop(old);
+    let path = sockdir.path().join("upgrade.sock");
+    assert!(path.exists());
+    let mut fresh = builder(sockdir.path(), 1, &origin).start();
+    fresh.assert_alive();
+    assert!(
+        wait_until(Duration::from_secs(5), || fresh
+            .stderr()
+            .contains("upgrade socket listening")),
+        "{}",
+        fresh.stderr()
+    );
+    assert_eq!(curl_status(&fresh.url("/")), "200");
 }
