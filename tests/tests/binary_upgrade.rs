@@ -416,3 +416,79 @@ fn a_stale_upgrade_socket_is_replaced_on_a_fresh_start() {
     );
     assert_eq!(curl_status(&fresh.url("/")), "200");
 }
+
+#[test]
+fn tls_listener_new_certificate_new_address_and_cpu_steering_after_an_upgrade() {
+    let pki = ringgate_tests::tls::Pki::generate("DNS:site.test,IP:127.0.0.1");
+    let (new_cert, new_key) = pki.issue("renewed", "renewed.test", "DNS:site.test");
+    let origin = Origin::start("o", |_| Reply::text(200, "ok"));
+    let sockdir = tempfile::tempdir().expect("tempdir");
+    let socket = sockdir.path().join("upgrade.sock");
+    let (plain, tls, added, admin) = (
+        ringgate_tests::free_addr(),
+        ringgate_tests::free_addr(),
+        ringgate_tests::free_addr(),
+        ringgate_tests::free_addr(),
+    );
+    let d = pki.dir().display();
+    let config = |shards: usize, cert: &str, key: &str, more: &str, tcp: &str| {
+        format!(
+            "[server]\nshards = {shards}\nadmin = \"{admin}\"\ndrain_timeout = \"5s\"\n\
+             upgrade_socket = \"{}\"\n\
+             listen = [\"{plain}\", {{ addr = \"{tls}\", tls = {{ cert = \"{cert}\", key = \"{key}\" }} }}{more}]\n\
+             {tcp}\n{}",
+            socket.display(),
+            one_route(&[origin.addr()], "", "")
+        )
+    };
+    let mut old = ringgate_tests::tls::gateway(
+        &config(
+            1,
+            &format!("{d}/server.pem"),
+            &format!("{d}/server.key"),
+            "",
+            "",
+        ),
+        plain,
+        Some(admin),
+    );
+    let cn = |addr: SocketAddr| {
+        let out = ringgate_tests::tls::s_client(addr, &["-servername", "site.test"]);
+        ringgate_tests::tls::served_cn(&out.stdout_text())
+    };
+    assert_eq!(cn(tls).as_deref(), Some("localhost"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("new.toml");
+    std::fs::write(
+        &file,
+        config(
+            2,
+            &new_cert.display().to_string(),
+            &new_key.display().to_string(),
+            &format!(", \"{added}\""),
+            "[server.tcp]\nsteering = \"cpu\"",
+        ),
+    )
+    .expect("write");
+    let args = vec![
+        "--config".to_string(),
+        file.display().to_string(),
+        "--upgrade".to_string(),
+    ];
+    let new = Gateway::spawn(dir, &args, added, Some(admin));
+    assert_exits_zero(&mut old);
+    let log = new.stderr();
+    for line in [
+        format!("took over the listening sockets listener={plain} adopted=1 bound=1 shards=2 steering=Cpu"),
+        format!("took over the listening sockets listener={tls} adopted=1 bound=1 shards=2 steering=Cpu"),
+        format!("took over the admin listener admin={admin}"),
+    ] {
+        assert!(log.contains(&line), "no {line:?} in\n{log}");
+    }
+    // The same TLS port, now with the new process's certificate.
+    assert_eq!(cn(tls).as_deref(), Some("renewed.test"));
+    for addr in [plain, added] {
+        assert_eq!(curl_status(&format!("http://{addr}/")), "200", "{addr}");
+    }
+    assert_eq!(admin_pid(admin), Some(new.pid()));
+}
