@@ -119,6 +119,9 @@ fn hand_over(
     wire::send_sockets(stream, &hello, &fds)?;
     match wire::recv_json::<Reply>(stream) {
         Ok(Some(Reply::Ready { pid, path })) => {
+            // A SIGTERM that came during the upgrade already drains: another
+            // one would be the "second signal" that exits at once.
+            let draining = flag.is_raised();
             flag.hand_over();
             info!(
                 new_pid = pid,
@@ -130,8 +133,10 @@ fn hand_over(
             if let Err(error) = wire::send_json(stream, &Reply::Draining { pid: hello.pid }) {
                 warn!(%error, new_pid = pid, "upgrade: cannot confirm the drain to the new process");
             }
-            // Wake the control thread: it drains as on SIGTERM.
-            signal_hook::low_level::raise(signal_hook::consts::SIGTERM)?;
+            if !draining {
+                // Wake the control thread: it drains as on SIGTERM.
+                signal_hook::low_level::raise(signal_hook::consts::SIGTERM)?;
+            }
             Ok(true)
         }
         Ok(None) => {
