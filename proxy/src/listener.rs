@@ -11,6 +11,9 @@
 //! [`crate::sockopt`] to each address's group once every shard's socket is in
 //! it, so shard *i* (bound *i*-th, group index *i*) gets the connections
 //! whose SYN its CPU received.
+//!
+//! [`crate::upgrade::adopt`] calls [`bind_group`] per address, or takes a
+//! group over from the running process and [`retune`]s it.
 
 use crate::error::ProxyError;
 use crate::sockopt;
@@ -80,29 +83,6 @@ fn apply(socket: &Socket, tcp: &Tcp) -> std::io::Result<()> {
 
 fn bind_one(addr: SocketAddr, tcp: &Tcp) -> Result<TcpListener, ProxyError> {
     bind_tuned(addr, tcp).map_err(|source| ProxyError::Listen { addr, source })
-}
-
-/// Bind `addrs` once per shard; `shard_cpus[i]` is shard *i*'s CPU (for
-/// steering). Returns, per shard, its listeners in the order of `addrs`,
-/// and the resolved addresses (port 0 replaced).
-pub fn bind_all(
-    addrs: &[SocketAddr],
-    shard_cpus: &[usize],
-    tcp: &Tcp,
-) -> Result<(Vec<Vec<TcpListener>>, Vec<SocketAddr>), ProxyError> {
-    let shards = shard_cpus.len();
-    let mut per_shard: Vec<Vec<TcpListener>> = (0..shards).map(|_| Vec::new()).collect();
-    let mut resolved = Vec::with_capacity(addrs.len());
-    for &addr in addrs {
-        let (sockets, actual) = bind_group(addr, shard_cpus, tcp)?;
-        resolved.push(actual);
-        for (shard, socket) in sockets.into_iter().enumerate() {
-            if let Some(list) = per_shard.get_mut(shard) {
-                list.push(socket);
-            }
-        }
-    }
-    Ok((per_shard, resolved))
 }
 
 /// One SO_REUSEPORT group on `addr`: a socket per shard (group index =
