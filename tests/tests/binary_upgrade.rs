@@ -138,7 +138,8 @@ fn assert_clean(r: &Ringload, expected: u64) {
     );
 }
 
-/// ringload at a steady open-loop rate; the upgrade (to `shards`) mid-run.
+/// ringload at a steady open-loop rate for 6 s; two upgrades mid-run, to
+/// `new_shards` and back, each new process taking over from the last.
 fn upgrade_under_load(old_shards: usize, new_shards: usize, extra: &[&str]) {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let origin = Origin::start("o", |_| Reply::text(200, "ok"));
@@ -148,35 +149,37 @@ fn upgrade_under_load(old_shards: usize, new_shards: usize, extra: &[&str]) {
     args.extend_from_slice(extra);
     args.push(&url);
     let load = Ringload::spawn(&args);
-    std::thread::sleep(Duration::from_secs(2));
-    let old_pid = s.old.pid();
-    let new = s.upgrade(&s.config(new_shards));
-    assert_exits_zero(&mut s.old);
-    let old_log = s.old.stderr();
-    assert!(
-        old_log.contains(HANDED_OVER) && old_log.contains(&format!("new_pid={}", new.pid())),
-        "{old_log}"
-    );
-    let new_log = new.stderr();
-    assert!(
-        new_log.contains("upgrade done: the old process stopped accepting and drains")
-            && new_log.contains(&format!("old_pid={old_pid}")),
-        "{new_log}"
-    );
+    for shards in [new_shards, old_shards] {
+        std::thread::sleep(Duration::from_millis(1500));
+        let new = s.upgrade(&s.config(shards));
+        let new_pid = new.pid();
+        let mut old = std::mem::replace(&mut s.old, new);
+        assert_exits_zero(&mut old);
+        let old_log = old.stderr();
+        assert!(
+            old_log.contains(HANDED_OVER) && old_log.contains(&format!("new_pid={new_pid}")),
+            "{old_log}"
+        );
+        let new_log = s.old.stderr();
+        assert!(
+            new_log.contains("upgrade done: the old process stopped accepting and drains")
+                && new_log.contains(&format!("old_pid={}", old.pid())),
+            "{new_log}"
+        );
+    }
     let r = load.finish(Duration::from_secs(30));
     assert_clean(&r, 6000);
-    // Only the new process is left, and it serves.
+    // Only the last process is left, and it serves.
     assert_eq!(curl_status(&s.old.url("/")), "200");
-    assert_eq!(admin_pid(s.old.admin()), Some(new.pid()));
-    // The old process left the socket file to the new one, which removes
-    // it when it stops.
+    assert_eq!(admin_pid(s.old.admin()), Some(s.old.pid()));
+    // Each old process left the socket file to its successor; the last
+    // one removes it when it stops.
     assert!(s.socket().exists());
-    let mut new = new;
-    new.signal("TERM");
+    s.old.signal("TERM");
     assert!(
-        new.wait_exit(DRAIN).is_some_and(|st| st.success()),
+        s.old.wait_exit(DRAIN).is_some_and(|st| st.success()),
         "{}",
-        new.stderr()
+        s.old.stderr()
     );
     assert!(!s.socket().exists());
 }
