@@ -18,6 +18,10 @@ pub struct Cli {
     /// or a TOML file); the config file's own keys win. Overrides `server.profile`.
     #[arg(long, value_name = "NAME|FILE")]
     pub profile: Option<String>,
+    /// Take the listening sockets over from the ringgate running on this
+    /// config's `server.upgrade_socket`, which then drains and exits.
+    #[arg(long)]
+    pub upgrade: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -5,6 +5,14 @@
 //! [`Drain`], which wakes every task waiting in [`Drain::wait`]: accept
 //! loops stop, idle keep-alive connections close, in-flight requests finish
 //! and answer with `Connection: close`.
+//!
+//! After a binary upgrade handed the listeners over ([`DrainFlag::hand_over`]),
+//! the same drain runs with one difference: idle keep-alive connections are
+//! not cut (a client may be writing its next request into one just then,
+//! and the new process is there to take it), so each is answered at its next
+//! request with `Connection: close`, or closes at its idle timeout or the
+//! drain deadline. Shards watch two [`Drain`]s for this: one for accepting
+//! and answers, one for idle connections.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -17,16 +25,29 @@ use std::time::Duration;
 
 /// Process-wide "we are draining" bit, set once by the control thread.
 #[derive(Debug, Default, Clone)]
-pub struct DrainFlag(Arc<AtomicBool>);
+pub struct DrainFlag {
+    raised: Arc<AtomicBool>,
+    handed_over: Arc<AtomicBool>,
+}
 
 impl DrainFlag {
     /// Start draining (idempotent).
     pub fn raise(&self) {
-        self.0.store(true, Ordering::Release);
+        self.raised.store(true, Ordering::Release);
     }
     /// Whether draining has started.
     pub fn is_raised(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.raised.load(Ordering::Acquire)
+    }
+    /// A new process took the listeners over: drain, keeping idle
+    /// keep-alive connections until their next request.
+    pub fn hand_over(&self) {
+        self.handed_over.store(true, Ordering::Release);
+        self.raise();
+    }
+    /// Whether the drain comes from a handover to a new process.
+    pub fn is_handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::Acquire)
     }
 }
 
@@ -77,6 +98,16 @@ impl Drain {
             monoio::time::sleep(WATCH_INTERVAL).await;
         }
         self.trigger();
+    }
+
+    /// [`Drain::watch`] for a shard: trigger `self` (stop accepting, close
+    /// after answers) and `idle` (close idle connections) once the flag is
+    /// raised; `idle` stays untriggered after a handover.
+    pub async fn watch_with_idle(self: Rc<Self>, idle: Rc<Drain>, flag: DrainFlag) {
+        Rc::clone(&self).watch(flag.clone()).await;
+        if !flag.is_handed_over() {
+            idle.trigger();
+        }
     }
 }
 

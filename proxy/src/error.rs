@@ -63,6 +63,9 @@ pub enum ProxyError {
     /// `#[source]`: the message says it all, once.)
     #[error("TLS: {0}")]
     Tls(crate::tls::TlsError),
+    /// A binary upgrade could not take over (the old process keeps serving).
+    #[error("upgrade: {0}")]
+    Upgrade(#[from] crate::upgrade::UpgradeError),
     /// Installing signal handlers failed.
     #[error("cannot install signal handlers: {0}")]
     Signals(#[source] std::io::Error),

@@ -9,8 +9,9 @@
 //! [`auth`] runs each route's authentication. Policies shared by all shards
 //! (rate limits, breakers, retry budgets) live in the [`snapshot`] and read
 //! the process [`clock`]. [`demo`] runs the whole thing in front of built-in
-//! services.
+//! services. [`upgrade`] hands the listening sockets to a new binary.
 
+pub mod accept;
 pub mod access_log;
 pub mod admin;
 pub mod auth;
@@ -36,4 +37,5 @@ pub mod stream;
 pub mod tls;
 pub mod trace;
 pub mod tune;
+pub mod upgrade;
 pub mod upstream;

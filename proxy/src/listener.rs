@@ -11,6 +11,9 @@
 //! [`crate::sockopt`] to each address's group once every shard's socket is in
 //! it, so shard *i* (bound *i*-th, group index *i*) gets the connections
 //! whose SYN its CPU received.
+//!
+//! [`crate::upgrade::adopt`] calls [`bind_group`] per address, or takes a
+//! group over from the running process and [`retune`]s it.
 
 use crate::error::ProxyError;
 use crate::sockopt;
@@ -27,6 +30,29 @@ pub fn bind_reuseport(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// One non-blocking SO_REUSEPORT listening socket on `addr` with `tcp`'s options.
 pub fn bind_tuned(addr: SocketAddr, tcp: &Tcp) -> std::io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    apply(&socket, tcp)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog(tcp))?;
+    Ok(socket.into())
+}
+
+/// Apply `tcp`'s options to a listening socket another process bound (a
+/// binary upgrade): the options this config sets, and its backlog (a
+/// second `listen` only resizes the queue, which keeps its connections).
+pub fn retune(listener: &TcpListener, tcp: &Tcp) -> std::io::Result<()> {
+    let socket = socket2::SockRef::from(listener);
+    apply(&socket, tcp)?;
+    socket.set_nonblocking(true)?;
+    socket.listen(backlog(tcp))
+}
+
+fn backlog(tcp: &Tcp) -> i32 {
+    i32::try_from(tcp.backlog).unwrap_or(i32::MAX)
+}
+
+/// `[server.tcp]`'s socket options (not the backlog).
+fn apply(socket: &Socket, tcp: &Tcp) -> std::io::Result<()> {
     socket.set_reuse_address(true)?;
     socket.set_reuse_port(true)?;
     socket.set_nodelay(tcp.nodelay)?;
@@ -47,54 +73,39 @@ pub fn bind_tuned(addr: SocketAddr, tcp: &Tcp) -> std::io::Result<TcpListener> {
         socket.set_tcp_keepalive(&params)?;
     }
     if let Some(defer) = tcp.defer_accept {
-        sockopt::set_defer_accept(&socket, u32::try_from(defer.as_secs()).unwrap_or(u32::MAX))?;
+        sockopt::set_defer_accept(socket, u32::try_from(defer.as_secs()).unwrap_or(u32::MAX))?;
     }
     if let Some(queue) = tcp.fastopen {
-        sockopt::set_fastopen(&socket, queue)?;
+        sockopt::set_fastopen(socket, queue)?;
     }
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(i32::try_from(tcp.backlog).unwrap_or(i32::MAX))?;
-    Ok(socket.into())
+    Ok(())
 }
 
 fn bind_one(addr: SocketAddr, tcp: &Tcp) -> Result<TcpListener, ProxyError> {
     bind_tuned(addr, tcp).map_err(|source| ProxyError::Listen { addr, source })
 }
 
-/// Bind `addrs` once per shard; `shard_cpus[i]` is shard *i*'s CPU (for
-/// steering). Returns, per shard, its listeners in the order of `addrs`,
-/// and the resolved addresses (port 0 replaced).
-pub fn bind_all(
-    addrs: &[SocketAddr],
+/// One SO_REUSEPORT group on `addr`: a socket per shard (group index =
+/// shard), steered when `tcp` asks; returns it and the resolved address.
+pub fn bind_group(
+    addr: SocketAddr,
     shard_cpus: &[usize],
     tcp: &Tcp,
-) -> Result<(Vec<Vec<TcpListener>>, Vec<SocketAddr>), ProxyError> {
-    let shards = shard_cpus.len();
-    let mut per_shard: Vec<Vec<TcpListener>> = (0..shards).map(|_| Vec::new()).collect();
-    let mut resolved = Vec::with_capacity(addrs.len());
-    for &addr in addrs {
-        let first = bind_one(addr, tcp)?;
-        let actual = first
-            .local_addr()
-            .map_err(|source| ProxyError::Listen { addr, source })?;
-        resolved.push(actual);
-        let mut sockets = vec![first];
-        for _ in 1..shards {
-            sockets.push(bind_one(actual, tcp)?);
-        }
-        if let (Steering::Cpu, Some(group)) = (tcp.steering, sockets.first()) {
-            let prog = sockopt::cpu_steering_program(shard_cpus);
-            sockopt::attach_reuseport_cbpf(group, &prog).map_err(|source| ProxyError::Listen {
-                addr: actual,
-                source,
-            })?;
-        }
-        for (shard, socket) in sockets.into_iter().enumerate() {
-            if let Some(list) = per_shard.get_mut(shard) {
-                list.push(socket);
-            }
-        }
+) -> Result<(Vec<TcpListener>, SocketAddr), ProxyError> {
+    let first = bind_one(addr, tcp)?;
+    let actual = first
+        .local_addr()
+        .map_err(|source| ProxyError::Listen { addr, source })?;
+    let mut sockets = vec![first];
+    for _ in 1..shard_cpus.len() {
+        sockets.push(bind_one(actual, tcp)?);
     }
-    Ok((per_shard, resolved))
+    if let (Steering::Cpu, Some(group)) = (tcp.steering, sockets.first()) {
+        let prog = sockopt::cpu_steering_program(shard_cpus);
+        sockopt::attach_reuseport_cbpf(group, &prog).map_err(|source| ProxyError::Listen {
+            addr: actual,
+            source,
+        })?;
+    }
+    Ok((sockets, actual))
 }

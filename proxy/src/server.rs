@@ -23,10 +23,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use tracing::{error, info, warn};
 
-/// Load `path` (from tuning profile `profile`, if given) and run until signalled.
-pub fn run_file(path: &Path, profile: Option<&str>) -> anyhow::Result<ExitCode> {
+/// Load `path` (from tuning profile `profile`, if given) and run until
+/// signalled; with `upgrade`, take the listeners over from the running
+/// process (see [`crate::upgrade`]).
+pub fn run_file(path: &Path, profile: Option<&str>, upgrade: bool) -> anyhow::Result<ExitCode> {
     let config = config::load_file_with_profile(path, profile).map_err(ProxyError::Config)?;
-    run(config, |_| {})
+    run_with(config, upgrade, |_| {})
 }
 
 /// A running gateway, as seen by whoever started it.
@@ -43,6 +45,15 @@ pub struct Started {
 /// Run `config` until SIGTERM/SIGINT, then drain. `on_started` runs once
 /// every shard is serving.
 pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<ExitCode> {
+    run_with(config, false, on_started)
+}
+
+/// [`run`], with `upgrade`: take the listeners over from the running process.
+pub fn run_with(
+    config: Config,
+    upgrade: bool,
+    on_started: impl FnOnce(&Started),
+) -> anyhow::Result<ExitCode> {
     let mut signals = Signals::new([SIGTERM, SIGINT]).map_err(ProxyError::Signals)?;
     let cpus = pin::shard_cpus(config.server.cpus.as_deref(), &pin::allowed_cpus())?;
     let shards = pin::shard_count(&config.server.shards, &cpus);
@@ -54,9 +65,9 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
     let flag = DrainFlag::default();
     crate::auth::jwks::start(&config, flag.clone())?;
     let acceptors = crate::tls::listeners::build(&config.server, &flag)?;
-    let (listeners, listen) =
-        crate::listener::bind_all(&config.server.listen, &shard_cpus, &config.server.tcp)?;
-    let listeners = crate::tls::listeners::attach(listeners, &acceptors);
+    // Bound here, or taken over from the running process (`--upgrade`).
+    let mut sockets = crate::upgrade::Sockets::take(&config.server, upgrade)?;
+    let (listeners, listen) = sockets.listeners(&config.server, &shard_cpus, &acceptors)?;
     let driver = config.server.driver;
     let uring = config.server.uring.clone();
     let profile = config.server.profile.clone();
@@ -68,7 +79,7 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
 
     let admin = match snapshot.config.server.admin {
         Some(addr) => Some(crate::admin::start(
-            addr,
+            sockets.admin(addr)?,
             Arc::clone(&snapshot),
             metrics.clone(),
             health,
@@ -164,6 +175,9 @@ pub fn run(config: Config, on_started: impl FnOnce(&Started)) -> anyhow::Result<
         "ringgate ready"
     );
     on_started(&started);
+    // Now the old process (after an upgrade) may drain; serve the next
+    // upgrade (the guard removes the socket file when this function ends).
+    let _upgrade_socket = sockets.serve(&flag);
 
     if let Some(signal) = signals.forever().next() {
         info!(signal, "signal received, draining");

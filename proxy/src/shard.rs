@@ -38,6 +38,9 @@ pub struct Shard {
     pub metrics: Arc<ShardMetrics>,
     /// Shard-local drain signal.
     pub drain: Rc<Drain>,
+    /// Shard-local signal to close idle keep-alive connections (with
+    /// `drain`, except after an upgrade handover: see [`crate::drain`]).
+    pub close_idle: Rc<Drain>,
     /// Authentication caches and auth-service connections.
     pub auth: crate::auth::ShardAuth,
     /// This shard's access log buffer; none when the log is off.
@@ -70,6 +73,7 @@ impl Shard {
             pools,
             metrics,
             drain: Rc::new(Drain::default()),
+            close_idle: Rc::new(Drain::default()),
             auth,
             access_log: None,
             tracer: None,
@@ -126,7 +130,8 @@ impl Shard {
 /// The shard's main task: accept until drained, then wait for connections
 /// to finish (at most `drain_timeout`).
 pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
-    monoio::spawn(Rc::clone(&shard.drain).watch(flag));
+    let close_idle = Rc::clone(&shard.close_idle);
+    monoio::spawn(Rc::clone(&shard.drain).watch_with_idle(close_idle, flag));
     if shard.access_log.is_some() {
         monoio::spawn(flush_access_log(Rc::clone(&shard)));
     }
@@ -201,9 +206,8 @@ pub type Listener = (std::net::TcpListener, Option<Arc<Acceptor>>);
 async fn accept_loop(listener: TcpListener, shard: Rc<Shard>, tls: Option<Arc<Acceptor>>) {
     let max_connections = shard.snapshot().config.server.max_connections;
     loop {
-        let accepted = monoio::select! {
-            r = listener.accept() => r,
-            _ = shard.drain.wait() => break,
+        let Some(accepted) = crate::accept::next(&listener, &shard.drain).await else {
+            break;
         };
         match accepted {
             Ok((stream, peer)) => {

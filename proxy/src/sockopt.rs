@@ -114,3 +114,16 @@ pub fn attach_reuseport_cbpf(socket: &impl AsRawFd, prog: &[libc::sock_filter]) 
         Err(io::Error::last_os_error())
     }
 }
+
+/// Detach the SO_REUSEPORT group's steering program, if it has one.
+pub fn detach_reuseport_bpf(socket: &impl AsRawFd) -> io::Result<()> {
+    match set_int(
+        socket.as_raw_fd(),
+        libc::SOL_SOCKET,
+        libc::SO_DETACH_REUSEPORT_BPF,
+        0,
+    ) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+        other => other,
+    }
+}

@@ -99,6 +99,9 @@ pub struct Server {
     pub buffers: super::tuning::Buffers,
     /// Listening socket options and accept steering.
     pub tcp: super::tuning::Tcp,
+    /// The Unix socket a new process (`--upgrade`) takes the listeners
+    /// from; none: binary upgrade is off.
+    pub upgrade_socket: Option<std::path::PathBuf>,
 }
 
 /// `[server.access_log]`.

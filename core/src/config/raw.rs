@@ -91,6 +91,8 @@ pub(crate) struct RawServer {
     pub cpus: Option<super::raw_tuning::RawCpus>,
     pub buffers: Option<super::raw_tuning::RawBuffers>,
     pub tcp: Option<super::raw_tuning::RawTcp>,
+    /// Zero-downtime binary upgrade: the Unix socket a new process takes the listeners from.
+    pub upgrade_socket: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

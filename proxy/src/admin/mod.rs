@@ -23,29 +23,51 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::{debug, warn};
 
+/// How often the admin thread checks for an upgrade handover while idle.
+const HANDOVER_POLL: Duration = Duration::from_millis(200);
+
 const LIMITS: Limits = Limits {
     max_header_bytes: 16 * 1024,
     max_headers: 64,
     max_uri_bytes: 4096,
 };
 
-/// Bind the admin listener and serve it on a new thread; returns the bound address.
+/// Serve the admin listener (bound, or taken over in an upgrade) on a new
+/// thread; returns its address. After an upgrade handover the thread stops
+/// accepting: the new process answers on the same socket from then on.
 pub fn start(
-    addr: SocketAddr,
+    listener: TcpListener,
     snapshot: Arc<Snapshot>,
     shards: Vec<Arc<ShardMetrics>>,
     health: Option<Arc<HealthStats>>,
     draining: DrainFlag,
 ) -> Result<SocketAddr, ProxyError> {
-    let listener = TcpListener::bind(addr).map_err(|source| ProxyError::Listen { addr, source })?;
-    let bound = listener
-        .local_addr()
-        .map_err(|source| ProxyError::Listen { addr, source })?;
+    let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
+    let bound = listener.local_addr().map_err(|source| ProxyError::Listen {
+        addr: unknown,
+        source,
+    })?;
+    // Non-blocking: after a poll, another process may take the connection.
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| ProxyError::Listen {
+            addr: bound,
+            source,
+        })?;
     std::thread::Builder::new()
         .name("ringgate-admin".into())
         .spawn(move || {
-            for stream in listener.incoming() {
-                match stream {
+            while !draining.is_handed_over() {
+                match crate::upgrade::unix::readable(&listener, HANDOVER_POLL) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(error) => {
+                        warn!(%error, "admin poll failed");
+                        std::thread::sleep(HANDOVER_POLL);
+                        continue;
+                    }
+                }
+                match listener.accept().map(|(stream, _)| stream) {
                     Ok(stream) => {
                         if let Err(error) =
                             serve(stream, &snapshot, &shards, health.as_ref(), &draining)
@@ -53,6 +75,7 @@ pub fn start(
                             warn!(%error, "admin connection failed");
                         }
                     }
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(error) => warn!(%error, "admin accept failed"),
                 }
             }

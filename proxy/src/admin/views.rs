@@ -16,6 +16,7 @@ pub fn config(snap: &Snapshot) -> Value {
     let server = &snap.config.server;
     json!({
         "version": snap.version,
+        "pid": std::process::id(),
         "loaded_at": humantime::format_rfc3339_millis(snap.loaded_at).to_string(),
         "summary": snap.config.summary(),
         "listen": server.listen.iter().map(ToString::to_string).collect::<Vec<_>>(),

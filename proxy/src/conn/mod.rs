@@ -107,7 +107,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                 &mut reader,
                 &snapshot.config.server,
                 first,
-                &shard.drain,
+                &shard.close_idle,
             )
             .await;
             first = false;

@@ -1,15 +1,13 @@
 //! Startup wiring of downstream TLS: one [`Acceptor`] per TLS listener
 //! (built once on the control thread and shared by every shard's socket of
-//! that address), the mode of each listener logged, and the certificate
-//! reload thread started.
+//! that address, paired with them by [`crate::upgrade::adopt`]), the mode
+//! of each listener logged, and the certificate reload thread started.
 
 use super::{reload, server, Acceptor};
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
-use crate::shard::Listener;
 use ringgate_core::config::tls::KtlsMode;
 use ringgate_core::config::Server;
-use std::net::TcpListener;
 use std::sync::Arc;
 use tracing::info;
 
@@ -38,21 +36,4 @@ pub fn build(server: &Server, stop: &DrainFlag) -> Result<Vec<Option<Arc<Accepto
     }
     reload::start(acceptors.iter().flatten().cloned().collect(), stop.clone())?;
     Ok(acceptors)
-}
-
-/// Pair each shard's sockets (in `server.listen` order) with their acceptors.
-pub fn attach(
-    per_shard: Vec<Vec<TcpListener>>,
-    acceptors: &[Option<Arc<Acceptor>>],
-) -> Vec<Vec<Listener>> {
-    per_shard
-        .into_iter()
-        .map(|sockets| {
-            sockets
-                .into_iter()
-                .enumerate()
-                .map(|(i, socket)| (socket, acceptors.get(i).cloned().flatten()))
-                .collect()
-        })
-        .collect()
 }

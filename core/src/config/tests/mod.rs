@@ -15,6 +15,7 @@ mod request_limits;
 mod tls;
 mod tracing;
 mod tuning;
+mod upgrade;
 
 pub(super) const EXAMPLE: &str = r#"
 [server]

@@ -49,6 +49,16 @@ impl TryFrom<RawConfig> for Config {
                 log.path = LogPath::File(files::resolve(base.as_deref(), &name));
             }
         }
+        if let Some(path) = &mut server.upgrade_socket {
+            let name = path.to_string_lossy().into_owned();
+            *path = files::resolve(base.as_deref(), &name);
+            // sun_path holds 108 bytes with the terminating NUL.
+            let len = path.as_os_str().len();
+            if name.is_empty() || len > 107 {
+                let problem = format!("a Unix socket path of 1 to 107 bytes, got {len}");
+                errors.push("server.upgrade_socket", problem);
+            }
+        }
         server.admin_tokens = token_file.and_then(|name| {
             files::load_text(
                 base.as_deref(),

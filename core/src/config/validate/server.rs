@@ -145,6 +145,7 @@ pub(super) fn server(raw: Option<RawServer>, errors: &mut Errors) -> Server {
         cpus: tuning::cpus(raw.cpus, errors),
         buffers: tuning::buffers(raw.buffers, errors),
         tcp: tuning::tcp(raw.tcp, errors),
+        upgrade_socket: raw.upgrade_socket.map(std::path::PathBuf::from),
     }
 }
 
@@ -272,5 +273,6 @@ fn placeholder() -> Server {
         cpus: None,
         buffers: Default::default(),
         tcp: Default::default(),
+        upgrade_socket: None,
     }
 }
