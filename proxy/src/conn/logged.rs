@@ -35,7 +35,9 @@ impl Mark {
 /// (always, whether or not the access log is on).
 pub fn count_bytes(shard: &Shard, client: &Client, start: Mark) {
     let (bytes_in, bytes_out) = mark(client).since(start);
-    shard
+    let _ = shard;
+    client
+        .view
         .metrics
         .request_bytes(client.served.route, bytes_in, bytes_out);
 }

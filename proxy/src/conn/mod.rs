@@ -28,6 +28,7 @@ pub mod tunnel;
 use crate::shard::Shard;
 use crate::stream::Stream;
 use crate::tls::Acceptor;
+use crate::view::ShardView;
 use bytes::BytesMut;
 use counted::Counted;
 use head::HeadOutcome;
@@ -54,6 +55,9 @@ pub struct Client {
     /// The `X-Request-Id` generated for the current request (when the
     /// access log is on and the client sent no valid one).
     pub request_id: Option<[u8; 32]>,
+    /// The config (and this shard's pools, balancers, metrics for it) the
+    /// current request is served from, from its head to its end.
+    pub view: Rc<ShardView>,
 }
 
 /// What the connection does after a request.
@@ -92,11 +96,13 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             peer,
             served: served::Served::default(),
             request_id: None,
+            view: shard.snapshot(),
         };
         let mut first = true;
         let mut served: u64 = 0;
         loop {
             let snapshot = shard.snapshot();
+            client.view = Rc::clone(&snapshot);
             let mark = logged::mark(&client);
             let mut reader = HeadReader::default();
             let outcome = head::read(
@@ -125,6 +131,9 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                     break;
                 }
             };
+            // A reload while the connection was idle applies to this request.
+            let snapshot = shard.snapshot();
+            client.view = Rc::clone(&snapshot);
             served += 1;
             let cap = snapshot.config.server.requests.max_requests_per_connection;
             if cap.is_some_and(|max| served >= max) {

@@ -229,8 +229,10 @@ pub(super) async fn respond(
         Ok(()) => {
             if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {
                 let ui = req.route.upstream;
-                shard.pools.put(up, req.config.pool_max_idle);
-                shard.metrics.pool_idle(ui, shard.pools.idle_count(ui));
+                let (view, ti) = (&client.view, up.target);
+                view.pools.put(up, req.config.pool_max_idle);
+                view.metrics
+                    .pool_idle(ui, ti, view.pools.idle_count(ui, ti));
             }
             if keep_alive {
                 Next::KeepAlive
