@@ -34,11 +34,13 @@ pub fn run_file(
     upgrade: bool,
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
+    let stamp = crate::reload::watch::Stamp::of(path);
     let config = config::load_file_with_profile(path, profile).map_err(ProxyError::Config)?;
     let source = crate::reload::control::Source {
         path: path.to_path_buf(),
         profile: profile.map(str::to_owned),
         watch,
+        stamp,
     };
     run_source(config, upgrade, Some(source), |_| {})
 }

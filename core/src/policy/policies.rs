@@ -15,8 +15,8 @@
 //! (breaker, health, outlier, in-flight) when it keeps its name, targets and
 //! policy settings ([`same_upstream_state`]); the global limiter and the rate
 //! table when their settings are equal. Keyed limits find their keys again
-//! because a limiter's id in the table comes from the route's name
-//! ([`limiter_id`]), not from its index.
+//! because a limiter's id in the table comes from the route's name and
+//! limit ([`limiter_id`]), not from its index.
 
 use super::budget::RetryBudget;
 use super::concurrency::InFlight;
@@ -25,18 +25,25 @@ use super::retry::RetryPolicy;
 use super::table::RateTable;
 use super::target_state::UpstreamState;
 use crate::balance::hash::Hasher;
-use crate::config::{Config, Route, Upstream};
+use crate::config::{Config, RateLimit, Route, Upstream};
 use std::sync::Arc;
 
 /// The limiter id of the `[server]` rate limit in the shared table (routes
 /// use [`limiter_id`] of their name).
 pub const GLOBAL_LIMITER: u32 = u32::MAX;
 
-/// The id of route `name`'s limiter in the shared [`RateTable`]: a hash of
-/// the name, so it stays the same when a reload moves the route. Two route
-/// names hashing alike (odds 2^-32 per pair) would share their keys' slots.
-pub fn limiter_id(name: &str) -> u32 {
-    let hash = Hasher::new().write(name.as_bytes()).finish();
+/// The id of route `name`'s limiter `limit` in the shared [`RateTable`]: a
+/// hash of the name and the limit's settings, so it stays the same when a
+/// reload moves the route (its keys keep their state) and changes when the
+/// limit changes (its keys start fresh). Two limiters hashing alike (odds
+/// 2^-32 per pair) would share their keys' slots.
+pub fn limiter_id(name: &str, limit: &RateLimit) -> u32 {
+    let settings = format!("{limit:?}");
+    let hash = Hasher::new()
+        .write(name.as_bytes())
+        .write(&[0])
+        .write(settings.as_bytes())
+        .finish();
     match (hash ^ (hash >> 32)) as u32 {
         GLOBAL_LIMITER => GLOBAL_LIMITER - 1,
         id => id,
@@ -97,7 +104,7 @@ impl RoutePolicies {
             rate_limit: route
                 .rate_limit
                 .as_ref()
-                .map(|r| RateLimiter::new(&route.name, limiter_id(&route.name), r)),
+                .map(|r| RateLimiter::new(&route.name, limiter_id(&route.name, r), r)),
             in_flight: route
                 .concurrency
                 .as_ref()

@@ -20,7 +20,8 @@ use tracing::{error, info, warn};
 
 /// How often the controller looks at the drain flag.
 const TICK: Duration = Duration::from_millis(50);
-/// Longest the controller waits for a shard with a full queue.
+/// Longest the controller waits for a shard with a full queue, and for
+/// all shards to say they swapped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the config comes from: the file and profile given at startup.
@@ -32,6 +33,9 @@ pub struct Source {
     pub profile: Option<String>,
     /// Reload when the file changes (`--watch-config`).
     pub watch: bool,
+    /// The file's stamp when it was last read (before reading it), for
+    /// the watch.
+    pub stamp: Option<Stamp>,
 }
 
 /// Reloads done and refused, for `ringgate_config_reloads_total`.
@@ -73,10 +77,7 @@ impl Controller {
     }
 
     fn run(mut self, requests: &Receiver<Request>) {
-        let path = self.source.as_ref().map(|s| s.path.clone());
         let watch = self.source.as_ref().is_some_and(|s| s.watch);
-        let stamp_now = || path.as_deref().and_then(Stamp::of);
-        let mut stamp = stamp_now();
         let mut next_look = Instant::now() + WATCH_INTERVAL;
         while !self.drain.is_raised() {
             match requests.recv_timeout(TICK) {
@@ -85,17 +86,17 @@ impl Controller {
                     if let Some(answer) = request.answer {
                         let _ = answer.send(outcome);
                     }
-                    stamp = stamp_now();
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => std::thread::sleep(TICK),
             }
             if watch && Instant::now() >= next_look {
                 next_look = Instant::now() + WATCH_INTERVAL;
-                let now = stamp_now();
-                if now.is_some() && now != stamp {
-                    stamp = now;
-                    let _ = self.reload("watch");
+                if let Some(source) = &self.source {
+                    let now = Stamp::of(&source.path);
+                    if now.is_some() && now != source.stamp {
+                        let _ = self.reload("watch");
+                    }
                 }
             }
         }
@@ -105,6 +106,10 @@ impl Controller {
     /// Load, validate, build and apply the config file once.
     fn reload(&mut self, trigger: &'static str) -> Outcome {
         let started = Instant::now();
+        if let Some(source) = &mut self.source {
+            // Taken before the read: a change made while reading is seen.
+            source.stamp = Stamp::of(&source.path);
+        }
         let current = self.live.load();
         match self.build(&current) {
             Ok((published, generation)) => {
@@ -185,15 +190,26 @@ impl Controller {
         ))
     }
 
-    /// Send the next config to every shard.
+    /// Send the next config to every shard and wait until each swapped.
     fn apply(&self, published: &Published) {
+        let (ack, acks) = crossbeam_channel::bounded(self.shards.len());
+        let mut sent = 0;
         for (index, (tx, metrics)) in self.shards.iter().zip(&published.shards).enumerate() {
             let swap = Swap {
                 snapshot: Arc::clone(&published.snapshot),
                 metrics: Arc::clone(metrics),
+                ack: ack.clone(),
             };
-            if tx.send_timeout(swap, SEND_TIMEOUT).is_err() {
-                error!(shard = index, "shard did not take the new config");
+            match tx.send_timeout(swap, SEND_TIMEOUT) {
+                Ok(()) => sent += 1,
+                Err(_) => error!(shard = index, "shard did not take the new config"),
+            }
+        }
+        let deadline = Instant::now() + SEND_TIMEOUT;
+        for _ in 0..sent {
+            if acks.recv_deadline(deadline).is_err() {
+                warn!("not every shard swapped to the new config in time");
+                return;
             }
         }
     }

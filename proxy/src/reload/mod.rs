@@ -20,7 +20,9 @@
 //! over a bounded crossbeam channel; each shard's [`shard_task`] polls it
 //! and replaces the shard's current view between requests
 //! ([`crate::view::ShardView`]): requests already running finish on the
-//! view they started with. Then the health checker and the JWKS refresher
+//! view they started with. The controller waits (a bounded time) until every
+//! shard said it swapped, so when `POST /admin/reload` answers, every new
+//! request is served by the new config. Then the health checker and the JWKS refresher
 //! of the old config stop and new ones start on the new config (sharing
 //! the per-target state), and the admin thread's [`live`] view moves on.
 
@@ -53,6 +55,8 @@ pub struct Swap {
     pub snapshot: Arc<Snapshot>,
     /// The shard's metrics for it.
     pub metrics: Arc<ShardMetrics>,
+    /// Told the shard's index once new requests use it.
+    pub ack: Sender<usize>,
 }
 
 /// What a reload came to: the new config version, or every error.
@@ -119,6 +123,7 @@ pub async fn shard_task(shard: Rc<Shard>) {
         while let Ok(swap) = rx.try_recv() {
             let version = swap.snapshot.version;
             shard.swap(swap.snapshot, swap.metrics);
+            let _ = swap.ack.try_send(shard.index);
             info!(shard = shard.index, version, "config swapped");
         }
     }

@@ -110,6 +110,10 @@ impl Pools {
                 continue;
             }
             conn.reused = true;
+            // A connection made under an older config may have been pooled
+            // under another index: it goes back where it was taken from.
+            conn.upstream = upstream;
+            conn.target = target;
             return Some(conn);
         }
         None
