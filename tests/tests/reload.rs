@@ -330,12 +330,12 @@ fn fifty_reloads_under_steady_load_lose_no_request() {
     // Variant `i`: `/s` and `/e` always exist (ringload's URLs); targets,
     // upstream order and extra routes change every time.
     let variant = |i: usize| -> String {
-        let stable: Vec<SocketAddr> = if i % 2 == 0 {
+        let stable: Vec<SocketAddr> = if i.is_multiple_of(2) {
             vec![addr(0), addr(1)]
         } else {
             vec![addr(0), addr(1), addr(2)]
         };
-        let extra: Vec<SocketAddr> = if i % 3 == 0 {
+        let extra: Vec<SocketAddr> = if i.is_multiple_of(3) {
             vec![addr(3)]
         } else {
             vec![addr(2), addr(3)]

@@ -106,7 +106,7 @@ pub async fn check<'a>(
         reason = "refused by the auth service",
         "authentication failed"
     );
-    crate::conn::served::answered(shard, client, Some(route_index), status, Duration::ZERO);
+    crate::conn::served::answered(client, Some(route_index), status, Duration::ZERO);
     client.view.metrics.auth_rejected(route_index);
     let close = close_after(shard, head);
     client.out.clear();

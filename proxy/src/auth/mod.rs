@@ -193,13 +193,7 @@ pub(crate) async fn answer(
     failure: Failure,
     extra: &[u8],
 ) -> Next {
-    crate::conn::served::answered(
-        shard,
-        client,
-        Some(route_index),
-        failure.status(),
-        Duration::ZERO,
-    );
+    crate::conn::served::answered(client, Some(route_index), failure.status(), Duration::ZERO);
     client.view.metrics.auth_rejected(route_index);
     let answer = reply::Answer {
         close: close_after(shard, head),

@@ -326,14 +326,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         };
         let index = chosen.index;
         let Some(addr) = req.config.targets.get(index).map(|t| t.addr) else {
-            target::finish(
-                shard,
-                &req.upstream,
-                addr_unknown(),
-                chosen,
-                Outcome::Abandoned,
-                0,
-            );
+            target::finish(&req.upstream, addr_unknown(), chosen, Outcome::Abandoned, 0);
             let route = Some(req.route_index);
             let failure = Failure::NoTarget;
             return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
@@ -364,23 +357,23 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                         retry_after(shard, req, &attempt, FailureKind::Status(status), now)
                     {
                         debug!(upstream = req.upstream.name, target = %addr, status, "retrying after a server error");
-                        target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                        target::finish(&req.upstream, addr, chosen, outcome, now);
                         drop(up);
                         tried.push(index);
                         Box::pin(monoio::time::sleep(delay)).await;
                         continue;
                     }
                 }
-                target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                target::finish(&req.upstream, addr, chosen, outcome, now);
                 client.out.clear();
                 return respond(shard, client, req, up, resp).await;
             }
             Err(TryError::Done(next)) => {
-                target::finish(shard, &req.upstream, addr, chosen, Outcome::Abandoned, now);
+                target::finish(&req.upstream, addr, chosen, Outcome::Abandoned, now);
                 return next;
             }
             Err(TryError::Upstream(kind, failure)) => {
-                target::finish(shard, &req.upstream, addr, chosen, Outcome::Failure, now);
+                target::finish(&req.upstream, addr, chosen, Outcome::Failure, now);
                 (kind, failure)
             }
         };

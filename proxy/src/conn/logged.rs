@@ -33,9 +33,8 @@ impl Mark {
 
 /// Count the bytes of the request that began at `start` for its route
 /// (always, whether or not the access log is on).
-pub fn count_bytes(shard: &Shard, client: &Client, start: Mark) {
+pub fn count_bytes(client: &Client, start: Mark) {
     let (bytes_in, bytes_out) = mark(client).since(start);
-    let _ = shard;
     client
         .view
         .metrics

@@ -124,7 +124,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                         head_only: false,
                     };
                     reply::failure(&mut client, &shard, None, failure, answer).await;
-                    logged::count_bytes(&shard, &client, mark);
+                    logged::count_bytes(&client, mark);
                     if let Some(pending) = pending {
                         logged::finish(&shard, &snapshot, &client, pending);
                     }
@@ -145,7 +145,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             }
             let pending = logged::begin(&shard, &mut client, Some(&head), mark);
             let next = exchange::handle(&shard, &snapshot, &mut client, head).await;
-            logged::count_bytes(&shard, &client, mark);
+            logged::count_bytes(&client, mark);
             if let Some(pending) = pending {
                 logged::finish(&shard, &snapshot, &client, pending);
             }

@@ -143,13 +143,7 @@ pub(super) async fn respond(
         {
             return Next::Close;
         }
-        crate::conn::served::answered(
-            shard,
-            client,
-            Some(req.route_index),
-            status,
-            req.started.elapsed(),
-        );
+        crate::conn::served::answered(client, Some(req.route_index), status, req.started.elapsed());
         return Next::Upgrade(up);
     }
     let framing = resp.body();
@@ -218,13 +212,7 @@ pub(super) async fn respond(
         }
     };
     client.out.clear();
-    crate::conn::served::answered(
-        shard,
-        client,
-        Some(req.route_index),
-        status,
-        req.started.elapsed(),
-    );
+    crate::conn::served::answered(client, Some(req.route_index), status, req.started.elapsed());
     match result {
         Ok(()) => {
             if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {

@@ -13,7 +13,6 @@
 //! breaker transition or ejection.
 
 use crate::metrics::ShardMetrics;
-use crate::shard::Shard;
 use ringgate_core::balance::Balancer;
 use ringgate_core::policy::{Events, Nanos, Permit, UpstreamState};
 use ringgate_core::status::Failure;
@@ -96,7 +95,6 @@ pub enum Outcome {
 
 /// Close the try on `chosen` with `outcome` at `now`.
 pub fn finish(
-    shard: &Shard,
     up: &UpstreamRef<'_>,
     addr: SocketAddr,
     chosen: Chosen,
@@ -119,7 +117,6 @@ pub fn finish(
         }
     };
     balancer.record_latency(index, now.saturating_sub(started), now);
-    let _ = shard;
     report(up.metrics, (up.index, up.name), addr, events);
 }
 
