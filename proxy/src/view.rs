@@ -10,7 +10,8 @@
 //! ([`ShardView::carry_over`]): the per-upstream pool stacks and balancers
 //! of an upstream whose definition did not change are the *same* `Rc`s,
 //! so a connection returned through the old view lands in the pool the new
-//! view takes from; metrics and policy state are shared the same way, by
+//! view takes from (a pooled connection is filed under the upstream index
+//! of the view that last took it, [`crate::upstream::Pools::take`]); metrics and policy state are shared the same way, by
 //! name, through `Arc`s ([`crate::metrics::carry`],
 //! [`ringgate_core::policy::Policies::carry_over`]). The old view lives on
 //! until its last request ends; its pools of changed or removed upstreams
