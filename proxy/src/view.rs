@@ -102,6 +102,12 @@ impl ShardView {
             })
             .collect();
         let pools = self.pools.carry_over(old, &snapshot.config);
+        // The idle gauges are kept by name: tell them what the new pools hold.
+        for (u, up) in snapshot.config.upstreams.iter().enumerate() {
+            for t in 0..up.targets.len() {
+                metrics.pool_idle(u, t, pools.idle_count(u, t));
+            }
+        }
         let auth = ShardAuth::new(&snapshot);
         ShardView {
             snapshot,

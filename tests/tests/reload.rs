@@ -166,6 +166,12 @@ fn unchanged_upstreams_and_routes_keep_their_state_and_changed_ones_start_fresh(
     rewrite(gw.dir(), &render(&builder, &gw, &moved));
     let (status, body) = post_reload(&gw);
     assert_eq!((status, &body["version"]), (200, &2.into()), "{body}");
+    let pooled_target = pooled.addr().to_string();
+    let pooled_idle = |gw: &Gateway| {
+        let labels = [("upstream", "pooled"), ("target", pooled_target.as_str())];
+        scrape(gw).sum("ringgate_upstream_pool_idle", &labels)
+    };
+    assert_eq!(pooled_idle(&gw), 1.0, "the idle connection is still pooled");
 
     let mut conn = Conn::open(gw.addr());
     assert_eq!(conn.get("/added").unwrap().status, 200);
@@ -214,6 +220,7 @@ fn unchanged_upstreams_and_routes_keep_their_state_and_changed_ones_start_fresh(
     rewrite(gw.dir(), &render(&builder, &gw, &changed));
     let (status, body) = post_reload(&gw);
     assert_eq!((status, &body["version"]), (200, &3.into()), "{body}");
+    assert_eq!(pooled_idle(&gw), 0.0, "a changed pool starts empty");
     let mut conn = Conn::open(gw.addr());
     assert_eq!(conn.get("/flaky").unwrap().status, 503);
     assert_eq!(flaky.request_count(), 4, "a changed breaker starts closed");
