@@ -1,16 +1,17 @@
 //! Keys a reload cannot change: what the process set up once at startup
-//! (listening sockets and their TLS, shard threads and their CPUs, the io_uring
-//! setup, the admin listener, the access-log writer, per-connection buffers
-//! and the connection limit the accept loops read). A reload that changes
-//! one is refused whole, naming the key; a restart (or a binary upgrade)
-//! applies it. Every other key is applied by the reload.
+//! (listening sockets and their TLS, shard threads and their CPUs, the
+//! io_uring setup, the admin listener, the access-log writer,
+//! per-connection buffers, the connection limit the accept loops read, the
+//! upgrade socket). A reload that changes one is refused whole, naming the
+//! key; a restart (or a binary upgrade) applies it. Every other key is
+//! applied by the reload.
 
 use ringgate_core::config::{Config, ConfigError};
 
 /// What a restart needs to change, as an error per key.
 pub fn check(old: &Config, new: &Config) -> Vec<ConfigError> {
     let (a, b) = (&old.server, &new.server);
-    let fixed: [(&str, bool); 12] = [
+    let fixed: [(&str, bool); 13] = [
         ("server.listen", a.listen == b.listen),
         ("server.tls", a.listen_tls == b.listen_tls),
         ("server.shards", a.shards == b.shards),
@@ -26,6 +27,10 @@ pub fn check(old: &Config, new: &Config) -> Vec<ConfigError> {
             a.max_connections == b.max_connections,
         ),
         ("server.profile", a.profile == b.profile),
+        (
+            "server.upgrade_socket",
+            a.upgrade_socket == b.upgrade_socket,
+        ),
     ];
     fixed
         .into_iter()
