@@ -22,6 +22,10 @@ pub struct Cli {
     /// config's `server.upgrade_socket`, which then drains and exits.
     #[arg(long)]
     pub upgrade: bool,
+    /// Reload the config file when it changes (modification time or size),
+    /// as on SIGHUP.
+    #[arg(long)]
+    pub watch_config: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

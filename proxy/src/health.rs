@@ -40,6 +40,18 @@ pub fn start(
     snapshot: Arc<Snapshot>,
     stop: DrainFlag,
 ) -> Result<Option<Arc<HealthStats>>, ProxyError> {
+    let stats = Arc::new(HealthStats::new(&snapshot));
+    start_with(snapshot, stats, stop)
+}
+
+/// Start the checker counting into `stats` (made for `snapshot`, e.g.
+/// carried over from the previous config by a reload) if any upstream has a
+/// `health_check`; returns the counters it counts into.
+pub fn start_with(
+    snapshot: Arc<Snapshot>,
+    stats: Arc<HealthStats>,
+    stop: DrainFlag,
+) -> Result<Option<Arc<HealthStats>>, ProxyError> {
     let now = Instant::now();
     let checks: Vec<Check> = snapshot
         .config
@@ -59,7 +71,6 @@ pub fn start(
     if checks.is_empty() {
         return Ok(None);
     }
-    let stats = Arc::new(HealthStats::new(&snapshot));
     let counters = Arc::clone(&stats);
     std::thread::Builder::new()
         .name("ringgate-health".into())

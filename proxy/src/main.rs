@@ -16,7 +16,12 @@ fn main() -> ExitCode {
         Some(Command::Demo(opts)) => ringgate::demo::run(&opts),
         Some(Command::HashKey { name }) => ringgate::auth::hash_key::run(&name),
         None => match cli.config {
-            Some(path) => ringgate::server::run_file(&path, cli.profile.as_deref(), cli.upgrade),
+            Some(path) => ringgate::server::run_file(
+                &path,
+                cli.profile.as_deref(),
+                cli.upgrade,
+                cli.watch_config,
+            ),
             None => Err(anyhow::anyhow!(
                 "no config given: use `ringgate --config FILE`, `ringgate demo` or `ringgate --help`"
             )),

@@ -4,7 +4,8 @@
 //! build the snapshot, start the health checker, the admin thread and one thread per shard
 //! (pinned, each building its own runtime and reporting whether it could),
 //! then wait for SIGTERM/SIGINT, raise the drain flag and join the shards.
-//! A second signal exits at once.
+//! A second signal exits at once. Reloads (SIGHUP, admin, file watch) run
+//! on their own controller thread ([`crate::reload`]).
 
 use crate::drain::DrainFlag;
 use crate::error::ProxyError;
@@ -24,11 +25,24 @@ use std::thread::JoinHandle;
 use tracing::{error, info, warn};
 
 /// Load `path` (from tuning profile `profile`, if given) and run until
-/// signalled; with `upgrade`, take the listeners over from the running
-/// process (see [`crate::upgrade`]).
-pub fn run_file(path: &Path, profile: Option<&str>, upgrade: bool) -> anyhow::Result<ExitCode> {
+/// signalled, reloading it on SIGHUP, `POST /admin/reload` and, with
+/// `watch`, when it changes; with `upgrade`, take the listeners over from
+/// the running process (see [`crate::upgrade`]).
+pub fn run_file(
+    path: &Path,
+    profile: Option<&str>,
+    upgrade: bool,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    let stamp = crate::reload::watch::Stamp::of(path);
     let config = config::load_file_with_profile(path, profile).map_err(ProxyError::Config)?;
-    run_with(config, upgrade, |_| {})
+    let source = crate::reload::control::Source {
+        path: path.to_path_buf(),
+        profile: profile.map(str::to_owned),
+        watch,
+        stamp,
+    };
+    run_source(config, upgrade, Some(source), |_| {})
 }
 
 /// A running gateway, as seen by whoever started it.
@@ -54,6 +68,16 @@ pub fn run_with(
     upgrade: bool,
     on_started: impl FnOnce(&Started),
 ) -> anyhow::Result<ExitCode> {
+    run_source(config, upgrade, None, on_started)
+}
+
+/// [`run_with`], reloading from `source` when asked.
+fn run_source(
+    config: Config,
+    upgrade: bool,
+    source: Option<crate::reload::control::Source>,
+    on_started: impl FnOnce(&Started),
+) -> anyhow::Result<ExitCode> {
     let mut signals = Signals::new([SIGTERM, SIGINT]).map_err(ProxyError::Signals)?;
     let cpus = pin::shard_cpus(config.server.cpus.as_deref(), &pin::allowed_cpus())?;
     let shards = pin::shard_count(&config.server.shards, &cpus);
@@ -63,7 +87,9 @@ pub fn run_with(
     // JWKS URLs are fetched before the listeners exist: a gateway that
     // accepts connections has its keys.
     let flag = DrainFlag::default();
-    crate::auth::jwks::start(&config, flag.clone())?;
+    // Stops this config's JWKS refresher and health checker (on reload or drain).
+    let generation = DrainFlag::default();
+    crate::auth::jwks::start(&config, generation.clone())?;
     let acceptors = crate::tls::listeners::build(&config.server, &flag)?;
     // Bound here, or taken over from the running process (`--upgrade`).
     let mut sockets = crate::upgrade::Sockets::take(&config.server, upgrade)?;
@@ -75,14 +101,18 @@ pub fn run_with(
     let metrics: Vec<Arc<ShardMetrics>> = (0..shards)
         .map(|i| Arc::new(ShardMetrics::new(i, &snapshot)))
         .collect();
-    let health = crate::health::start(Arc::clone(&snapshot), flag.clone())?;
+    let health = crate::health::start(Arc::clone(&snapshot), generation.clone())?;
+    let published = crate::reload::live::Published {
+        snapshot: Arc::clone(&snapshot),
+        shards: metrics.clone(),
+        health,
+    };
+    let mut reload = crate::reload::Wiring::new(published, shards);
 
     let admin = match snapshot.config.server.admin {
         Some(addr) => Some(crate::admin::start(
             sockets.admin(addr)?,
-            Arc::clone(&snapshot),
-            metrics.clone(),
-            health,
+            &reload,
             flag.clone(),
         )?),
         None => None,
@@ -112,6 +142,7 @@ pub fn run_with(
         let flag = flag.clone();
         let ready_tx = ready_tx.clone();
         let uring = uring.clone();
+        let reloads = reload.receiver(index);
         let log = snapshot
             .config
             .server
@@ -133,8 +164,13 @@ pub fn run_with(
                         let _ = ready_tx.send(result);
                     },
                     move || {
-                        let shard = Shard::new(index, snapshot, metrics).with_access_log(log);
-                        let shard = Rc::new(shard.with_tracer(tracer));
+                        let mut shard = Shard::new(index, snapshot, metrics)
+                            .with_access_log(log)
+                            .with_tracer(tracer);
+                        if let Some(rx) = reloads {
+                            shard = shard.with_reloads(rx);
+                        }
+                        let shard = Rc::new(shard);
                         shard::run(shard, shard_listeners, flag)
                     },
                 );
@@ -159,6 +195,7 @@ pub fn run_with(
             }
         }
     }
+    reload.start(source, generation, flag.clone())?;
     let started = Started {
         listen: listen.clone(),
         admin,

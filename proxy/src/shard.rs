@@ -3,16 +3,17 @@
 //! A shard accepts on its own SO_REUSEPORT listeners, serves every
 //! connection it accepted to the end, and keeps its own balancers, upstream
 //! pools and metrics. Nothing here is shared with another core except the
-//! read-only snapshot and the metrics the admin thread reads.
+//! read-only snapshot and the metrics the admin thread reads. The
+//! config-shaped part lives in the current [`ShardView`], which a reload
+//! replaces between requests ([`crate::reload::shard_task`]).
 
 use crate::conn;
 use crate::drain::{Drain, DrainFlag};
 use crate::metrics::ShardMetrics;
 use crate::snapshot::Snapshot;
 use crate::tls::Acceptor;
-use crate::upstream::Pools;
+use crate::view::ShardView;
 use monoio::net::{TcpListener, TcpStream};
-use ringgate_core::balance::Balancer;
 use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -25,24 +26,21 @@ use tracing::{info, warn};
 pub struct Shard {
     /// Shard index (0-based).
     pub index: usize,
-    // An Rc around the shared Arc: handing the snapshot to a request is a
-    // non-atomic increment, so the Arc's refcount line never bounces
-    // between cores.
-    #[allow(clippy::redundant_allocation)]
-    snapshot: RefCell<Rc<Arc<Snapshot>>>,
-    /// One balancer per upstream, in snapshot order.
-    pub balancers: Vec<Balancer>,
-    /// Idle upstream connections.
-    pub pools: Pools,
-    /// This shard's counters.
+    // An Rc around the view holding the shared Arc: handing the snapshot
+    // to a request is a non-atomic increment, so the Arc's refcount line
+    // never bounces between cores.
+    view: RefCell<Rc<ShardView>>,
+    /// This shard's counters as of startup: use it for shard-wide counters
+    /// (connections, TLS), which every later config's metrics share; a
+    /// request counts per-route and per-upstream numbers into its view's.
     pub metrics: Arc<ShardMetrics>,
     /// Shard-local drain signal.
     pub drain: Rc<Drain>,
     /// Shard-local signal to close idle keep-alive connections (with
     /// `drain`, except after an upgrade handover: see [`crate::drain`]).
     pub close_idle: Rc<Drain>,
-    /// Authentication caches and auth-service connections.
-    pub auth: crate::auth::ShardAuth,
+    /// New configs from the control thread ([`crate::reload`]).
+    pub reloads: Option<crossbeam_channel::Receiver<crate::reload::Swap>>,
     /// This shard's access log buffer; none when the log is off.
     pub access_log: Option<crate::access_log::ShardLog>,
     /// This shard's trace context and span buffer; none when tracing is off.
@@ -57,24 +55,15 @@ impl Shard {
     /// State for shard `index` serving `snapshot`.
     pub fn new(index: usize, snapshot: Arc<Snapshot>, metrics: Arc<ShardMetrics>) -> Shard {
         let seed = 0x9E37_79B9_7F4A_7C15u64 ^ (index as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        let balancers = snapshot
-            .config
-            .upstreams
-            .iter()
-            .map(|u| Balancer::for_targets(&u.balance, &u.targets, seed))
-            .collect();
-        let pools = Pools::new(snapshot.config.upstreams.iter().map(|u| u.targets.len()));
-        let auth = crate::auth::ShardAuth::new(&snapshot);
         let buffers = snapshot.config.server.buffers;
+        let view = ShardView::new(snapshot, Arc::clone(&metrics), seed);
         Shard {
             index,
-            snapshot: RefCell::new(Rc::new(snapshot)),
-            balancers,
-            pools,
+            view: RefCell::new(Rc::new(view)),
             metrics,
             drain: Rc::new(Drain::default()),
             close_idle: Rc::new(Drain::default()),
-            auth,
+            reloads: None,
             access_log: None,
             tracer: None,
             buffers,
@@ -95,10 +84,27 @@ impl Shard {
         self
     }
 
-    /// The snapshot new requests are served from.
-    #[allow(clippy::redundant_allocation)]
-    pub fn snapshot(&self) -> Rc<Arc<Snapshot>> {
-        Rc::clone(&self.snapshot.borrow())
+    /// Take new configs from `rx` (set before the shard runs).
+    pub fn with_reloads(mut self, rx: crossbeam_channel::Receiver<crate::reload::Swap>) -> Shard {
+        self.reloads = Some(rx);
+        self
+    }
+
+    /// The view (snapshot, pools, balancers, metrics) new requests are
+    /// served from; it derefs to the [`Snapshot`]. A request keeps the one
+    /// it started with.
+    pub fn snapshot(&self) -> Rc<ShardView> {
+        Rc::clone(&self.view.borrow())
+    }
+
+    /// Serve new requests from `snapshot` with `metrics`, carrying over
+    /// what the current view has for unchanged upstreams.
+    pub fn swap(&self, snapshot: Arc<Snapshot>, metrics: Arc<ShardMetrics>) {
+        let next = self
+            .view
+            .borrow()
+            .carry_over(snapshot, metrics, self.random());
+        *self.view.borrow_mut() = Rc::new(next);
     }
 
     /// A pseudo-random number (splitmix64), e.g. for retry jitter.
@@ -132,6 +138,9 @@ impl Shard {
 pub async fn run(shard: Rc<Shard>, listeners: Vec<Listener>, flag: DrainFlag) {
     let close_idle = Rc::clone(&shard.close_idle);
     monoio::spawn(Rc::clone(&shard.drain).watch_with_idle(close_idle, flag));
+    if shard.reloads.is_some() {
+        monoio::spawn(crate::reload::shard_task(Rc::clone(&shard)));
+    }
     if shard.access_log.is_some() {
         monoio::spawn(flush_access_log(Rc::clone(&shard)));
     }

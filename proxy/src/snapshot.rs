@@ -46,22 +46,47 @@ impl Snapshot {
         }
     }
 
+    /// The snapshot of `config`, a reload of `old`: the next version, its
+    /// policy state carried over from `old` where routes and upstreams did
+    /// not change ([`Policies::carry_over`]), and its TLS connectors.
+    pub fn reload(config: Config, old: &Snapshot) -> Result<Snapshot, TlsError> {
+        let upstream_tls = connectors(&config)?;
+        let policies = Policies::carry_over(
+            &config,
+            &old.config,
+            &old.policies,
+            crate::clock::random_seed(),
+        );
+        Ok(Snapshot {
+            router: Router::new(&config.routes),
+            policies,
+            version: old.version + 1,
+            loaded_at: SystemTime::now(),
+            upstream_tls,
+            config,
+        })
+    }
+
     /// Build the snapshot and its upstream TLS connectors (reading CA and
     /// client certificate files).
     pub fn with_tls(config: Config) -> Result<Snapshot, TlsError> {
-        let upstream_tls = config
-            .upstreams
-            .iter()
-            .map(|u| {
-                u.tls
-                    .as_ref()
-                    .map(crate::tls::client::connector)
-                    .transpose()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let upstream_tls = connectors(&config)?;
         Ok(Snapshot {
             upstream_tls,
             ..Snapshot::new(config)
         })
     }
+}
+
+fn connectors(config: &Config) -> Result<Vec<Option<Connector>>, TlsError> {
+    config
+        .upstreams
+        .iter()
+        .map(|u| {
+            u.tls
+                .as_ref()
+                .map(crate::tls::client::connector)
+                .transpose()
+        })
+        .collect()
 }

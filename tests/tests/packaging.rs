@@ -71,8 +71,9 @@ fn systemd_unit_verifies_and_its_check_runs() {
         assert!(unit.contains(key), "unit lacks {key}");
     }
     assert!(
-        !unit.lines().any(|l| l.starts_with("ExecReload")),
-        "no reload exists, so no ExecReload"
+        unit.lines()
+            .any(|l| l == "ExecReload=/bin/kill -HUP $MAINPID"),
+        "systemctl reload sends SIGHUP"
     );
     // The unit with this build's binary and an example config.
     let example = tuning_dir().join("examples/single-service.toml");

@@ -53,7 +53,9 @@ pub use headers::{retry_after_secs, PolicyHeader, RateLimitHeader};
 pub use health::{is_healthy_status, ActiveHealth, HealthChange};
 pub use limiter::RateLimiter;
 pub use outlier::{Outlier, OutlierSettings, MAX_OUTLIER_STREAK};
-pub use policies::{Policies, RoutePolicies, GLOBAL_LIMITER};
+pub use policies::{
+    limiter_id, same_route_policies, same_upstream_state, Policies, RoutePolicies, GLOBAL_LIMITER,
+};
 pub use retry::{Attempt, FailureKind, RetryPolicy, Stop};
 pub use table::{RateTable, MAX_BURST_WINDOW, SKEW_SLACK, WAYS};
 pub use target_state::{Events, TargetState, UpstreamState};

@@ -1,6 +1,8 @@
 //! The admin listener: `GET /healthz`, `GET /readyz`, `GET /metrics`, and
-//! the JSON admin API under `/admin/` ([`views`]), which asks for a bearer
-//! token when `server.admin_token_file` is set.
+//! the JSON admin API under `/admin/` ([`views`]) with `POST /admin/reload`,
+//! which asks for a bearer token when `server.admin_token_file` is set.
+//! Every request reads the config current at that moment
+//! ([`crate::reload::live`]).
 //!
 //! It runs on its own thread with blocking sockets, away from the shards:
 //! scrapes are rare, and reading the shards' counters (plain relaxed atomic
@@ -14,6 +16,9 @@ use crate::drain::DrainFlag;
 use crate::error::ProxyError;
 use crate::metrics::policy::HealthStats;
 use crate::metrics::{self, ShardMetrics};
+use crate::reload::control::Counts;
+use crate::reload::live::Live;
+use crate::reload::{Handle, Wiring};
 use crate::snapshot::Snapshot;
 use bytes::BytesMut;
 use ringgate_core::http1::{encode_error, Limits, RequestHead};
@@ -37,11 +42,15 @@ const LIMITS: Limits = Limits {
 /// accepting: the new process answers on the same socket from then on.
 pub fn start(
     listener: TcpListener,
-    snapshot: Arc<Snapshot>,
-    shards: Vec<Arc<ShardMetrics>>,
-    health: Option<Arc<HealthStats>>,
+    wiring: &Wiring,
     draining: DrainFlag,
 ) -> Result<SocketAddr, ProxyError> {
+    let admin = Admin {
+        live: Arc::clone(&wiring.live),
+        reload: wiring.handle.clone(),
+        counts: Arc::clone(&wiring.counts),
+        draining,
+    };
     let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
     let bound = listener.local_addr().map_err(|source| ProxyError::Listen {
         addr: unknown,
@@ -57,7 +66,7 @@ pub fn start(
     std::thread::Builder::new()
         .name("ringgate-admin".into())
         .spawn(move || {
-            while !draining.is_handed_over() {
+            while !admin.draining.is_handed_over() {
                 match crate::upgrade::unix::readable(&listener, HANDOVER_POLL) {
                     Ok(true) => {}
                     Ok(false) => continue,
@@ -69,9 +78,7 @@ pub fn start(
                 }
                 match listener.accept().map(|(stream, _)| stream) {
                     Ok(stream) => {
-                        if let Err(error) =
-                            serve(stream, &snapshot, &shards, health.as_ref(), &draining)
-                        {
+                        if let Err(error) = serve(stream, &admin) {
                             warn!(%error, "admin connection failed");
                         }
                     }
@@ -85,6 +92,14 @@ pub fn start(
             source,
         })?;
     Ok(bound)
+}
+
+/// What the admin thread serves from.
+struct Admin {
+    live: Arc<Live>,
+    reload: Handle,
+    counts: Arc<Counts>,
+    draining: DrainFlag,
 }
 
 /// One admin response.
@@ -160,13 +175,7 @@ fn authorized(snapshot: &Snapshot, head: &RequestHead) -> bool {
     }
 }
 
-fn serve(
-    mut stream: TcpStream,
-    snapshot: &Snapshot,
-    shards: &[Arc<ShardMetrics>],
-    health: Option<&Arc<HealthStats>>,
-    draining: &DrainFlag,
-) -> std::io::Result<()> {
+fn serve(mut stream: TcpStream, admin: &Admin) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
     let mut buf = BytesMut::with_capacity(4096);
@@ -181,7 +190,11 @@ fn serve(
                 return stream.write_all(&out);
             }
         };
-        let keep = head.keep_alive();
+        let current = admin.live.load();
+        let snapshot = &*current.snapshot;
+        // A POST's body is not read: the connection closes after the answer.
+        let post = head.method() == b"POST";
+        let keep = head.keep_alive() && !post;
         let get = head.method() == b"GET" || head.is_head();
         let path = head.path();
         let reply = if path.starts_with(b"/admin/") && !authorized(snapshot, &head) {
@@ -192,13 +205,20 @@ fn serve(
             }
         } else {
             match (get, path) {
+                (false, b"/admin/reload") if post => reload(&admin.reload),
                 (true, b"/healthz") => Reply::text(200, "ok\n"),
-                (true, b"/readyz") if draining.is_raised() => Reply::text(503, "draining\n"),
+                (true, b"/readyz") if admin.draining.is_raised() => Reply::text(503, "draining\n"),
                 (true, b"/readyz") => Reply::text(200, "ready\n"),
                 (true, b"/metrics") => Reply {
                     status: 200,
                     content_type: "text/plain; version=0.0.4; charset=utf-8",
-                    body: metrics::render(snapshot, shards, health).into_bytes(),
+                    body: render_metrics(
+                        snapshot,
+                        &current.shards,
+                        current.health.as_ref(),
+                        &admin.counts,
+                    )
+                    .into_bytes(),
                     extra: None,
                 },
                 (true, b"/admin/config") => Reply::json(&views::config(snapshot)),
@@ -213,4 +233,47 @@ fn serve(
             return Ok(());
         }
     }
+}
+
+/// `POST /admin/reload`: 200 with the new version, or 422 with every error
+/// (each naming its key path) while the old config keeps serving.
+fn reload(handle: &Handle) -> Reply {
+    match handle.reload("admin") {
+        Ok(version) => Reply::json(&serde_json::json!({ "reloaded": true, "version": version })),
+        Err(errors) => {
+            let errors: Vec<serde_json::Value> = errors
+                .iter()
+                .map(|e| serde_json::json!({ "path": e.path, "message": e.message }))
+                .collect();
+            Reply {
+                status: 422,
+                ..Reply::json(&serde_json::json!({ "reloaded": false, "errors": errors }))
+            }
+        }
+    }
+}
+
+/// The shards' metrics, then the reload counters and config version.
+fn render_metrics(
+    snapshot: &Snapshot,
+    shards: &[Arc<ShardMetrics>],
+    health: Option<&Arc<HealthStats>>,
+    counts: &Counts,
+) -> String {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering;
+    let mut out = metrics::render(snapshot, shards, health);
+    out.push_str("# HELP ringgate_config_reloads_total Config reloads, by result (ok: applied, error: refused).\n");
+    out.push_str("# TYPE ringgate_config_reloads_total counter\n");
+    for (result, n) in [("ok", &counts.ok), ("error", &counts.error)] {
+        let _ = writeln!(
+            out,
+            "ringgate_config_reloads_total{{result=\"{result}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    out.push_str("# HELP ringgate_config_version The config version serving (1: the one loaded at startup).\n");
+    out.push_str("# TYPE ringgate_config_version gauge\n");
+    let _ = writeln!(out, "ringgate_config_version {}", snapshot.version);
+    out
 }

@@ -12,6 +12,7 @@ use super::{answer, close_after, log_service_failure};
 use crate::conn::{io, Client, Next};
 use crate::shard::Shard;
 use crate::upstream::{connect::connect, UpstreamConn};
+use crate::view::ShardView;
 use monoio::time::Instant;
 use ringgate_core::auth::body::Collector;
 use ringgate_core::auth::forward::{
@@ -70,7 +71,9 @@ pub async fn check<'a>(
     let mut out = Vec::with_capacity(512);
     cfg.encode_check(head, client.peer.ip(), &mut out);
     let deadline = Instant::now() + cfg.timeout;
-    let asked = monoio::time::timeout_at(deadline, ask(shard, route_index, cfg, head, out)).await;
+    let view = std::rc::Rc::clone(&client.view);
+    let asked = ask((shard, &view), route_index, cfg, head, out);
+    let asked = monoio::time::timeout_at(deadline, asked).await;
     let (resp, body) = match asked {
         Ok(Ok(answer)) => answer,
         Ok(Err(error)) => {
@@ -103,8 +106,8 @@ pub async fn check<'a>(
         reason = "refused by the auth service",
         "authentication failed"
     );
-    crate::conn::served::answered(shard, client, Some(route_index), status, Duration::ZERO);
-    shard.metrics.auth_rejected(route_index);
+    crate::conn::served::answered(client, Some(route_index), status, Duration::ZERO);
+    client.view.metrics.auth_rejected(route_index);
     let close = close_after(shard, head);
     client.out.clear();
     encode_denial(&resp, &body, close, head.is_head(), &mut client.out);
@@ -120,7 +123,7 @@ pub async fn check<'a>(
 /// Send `request` and read the answer (head and bounded body), retrying
 /// once on a fresh connection when a pooled one was closed.
 async fn ask(
-    shard: &Shard,
+    (shard, view): (&Shard, &ShardView),
     route_index: usize,
     cfg: &ForwardAuth,
     head: &RequestHead,
@@ -131,7 +134,7 @@ async fn ask(
         let pooled = if fresh_only {
             None
         } else {
-            shard.auth.pools.take(route_index, 0, POOL_IDLE_TIMEOUT)
+            view.auth.pools.take(route_index, 0, POOL_IDLE_TIMEOUT)
         };
         let mut conn = match pooled {
             Some(conn) => conn,
@@ -157,7 +160,7 @@ async fn ask(
                     && resp.body() != BodyKind::CloseDelimited
                     && conn.buf.is_empty()
                 {
-                    shard.auth.pools.put(conn, POOL_MAX_IDLE);
+                    view.auth.pools.put(conn, POOL_MAX_IDLE);
                 }
                 return Ok((resp, body));
             }

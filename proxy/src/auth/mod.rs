@@ -94,7 +94,8 @@ pub async fn check<'a>(
     let Some(auth) = route.auth.as_deref() else {
         return Ok(None);
     };
-    let cache = shard.auth.caches.get(route_index);
+    let view = std::rc::Rc::clone(&client.view);
+    let cache = view.auth.caches.get(route_index);
     let decided = match (&auth.kind, cache) {
         (AuthKind::ApiKey(api_key), _) => api_key.check(auth, head),
         (AuthKind::Jwt(jwt), Some(RouteCache::Jwt(cache))) => {
@@ -192,14 +193,8 @@ pub(crate) async fn answer(
     failure: Failure,
     extra: &[u8],
 ) -> Next {
-    crate::conn::served::answered(
-        shard,
-        client,
-        Some(route_index),
-        failure.status(),
-        Duration::ZERO,
-    );
-    shard.metrics.auth_rejected(route_index);
+    crate::conn::served::answered(client, Some(route_index), failure.status(), Duration::ZERO);
+    client.view.metrics.auth_rejected(route_index);
     let answer = reply::Answer {
         close: close_after(shard, head),
         head_only: head.is_head(),

@@ -82,7 +82,7 @@ pub async fn admit<'s>(
     let route_limit = route
         .and_then(|r| policies.routes.get(r))
         .and_then(|p| p.rate_limit.as_ref());
-    for limiter in [policies.global.as_ref(), route_limit]
+    for limiter in [policies.global.as_deref(), route_limit]
         .into_iter()
         .flatten()
     {

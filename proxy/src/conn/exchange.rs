@@ -17,8 +17,8 @@ use super::{io, reply, Client, Next};
 use crate::clock;
 use crate::metrics::policy::Refusal;
 use crate::shard::Shard;
-use crate::snapshot::Snapshot;
 use crate::upstream::{connect::connect_upstream, UpstreamConn};
+use crate::view::ShardView;
 use bytes::Buf;
 use monoio::time::Instant;
 use ringgate_core::auth::Granted;
@@ -33,7 +33,6 @@ use ringgate_core::status::Failure;
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 use tracing::{debug, warn};
 
@@ -52,7 +51,7 @@ impl HeaderLookup for Lookup<'_> {
 /// Handle one request; the head has been read, its body (if any) has not.
 pub async fn handle(
     shard: &Rc<Shard>,
-    snap: &Arc<Snapshot>,
+    snap: &Rc<ShardView>,
     client: &mut Client,
     head: RequestHead,
 ) -> Next {
@@ -96,7 +95,7 @@ pub async fn handle(
                 _ => Refusal::ConcurrencyLimited,
             };
             let route = found.map(|f| f.0);
-            shard.metrics.policy.refused(route, why);
+            snap.metrics.policy.refused(route, why);
             return refuse_with(
                 shard,
                 client,
@@ -119,7 +118,7 @@ pub async fn handle(
     };
     let (Some(upstream), Some(balancer), Some(state), Some(policy)) = (
         cfg.upstreams.get(route.upstream),
-        shard.balancers.get(route.upstream),
+        snap.balancers.get(route.upstream).map(|b| &**b),
         snap.policies.upstreams.get(route.upstream),
         snap.policies.routes.get(route_index),
     ) else {
@@ -167,6 +166,7 @@ pub async fn handle(
             name: &upstream.name,
             balancer,
             state,
+            metrics: &snap.metrics,
         },
         config: upstream,
         policy,
@@ -319,7 +319,10 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
             Err(failure) => {
                 if failure == Failure::CircuitOpen {
                     let route = Some(req.route_index);
-                    shard.metrics.policy.refused(route, Refusal::NoUsableTarget);
+                    req.upstream
+                        .metrics
+                        .policy
+                        .refused(route, Refusal::NoUsableTarget);
                 }
                 let route = Some(req.route_index);
                 return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
@@ -327,14 +330,7 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
         };
         let index = chosen.index;
         let Some(addr) = req.config.targets.get(index).map(|t| t.addr) else {
-            target::finish(
-                shard,
-                &req.upstream,
-                addr_unknown(),
-                chosen,
-                Outcome::Abandoned,
-                0,
-            );
+            target::finish(&req.upstream, addr_unknown(), chosen, Outcome::Abandoned, 0);
             let route = Some(req.route_index);
             let failure = Failure::NoTarget;
             return refuse_with(shard, client, head, route, failure, req.extra_headers).await;
@@ -365,23 +361,23 @@ async fn forward(shard: &Rc<Shard>, client: &mut Client, req: &Request<'_>) -> N
                         retry_after(shard, req, &attempt, FailureKind::Status(status), now)
                     {
                         debug!(upstream = req.upstream.name, target = %addr, status, "retrying after a server error");
-                        target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                        target::finish(&req.upstream, addr, chosen, outcome, now);
                         drop(up);
                         tried.push(index);
                         Box::pin(monoio::time::sleep(delay)).await;
                         continue;
                     }
                 }
-                target::finish(shard, &req.upstream, addr, chosen, outcome, now);
+                target::finish(&req.upstream, addr, chosen, outcome, now);
                 client.out.clear();
                 return respond(shard, client, req, up, resp).await;
             }
             Err(TryError::Done(next)) => {
-                target::finish(shard, &req.upstream, addr, chosen, Outcome::Abandoned, now);
+                target::finish(&req.upstream, addr, chosen, Outcome::Abandoned, now);
                 return next;
             }
             Err(TryError::Upstream(kind, failure)) => {
-                target::finish(shard, &req.upstream, addr, chosen, Outcome::Failure, now);
+                target::finish(&req.upstream, addr, chosen, Outcome::Failure, now);
                 (kind, failure)
             }
         };
@@ -439,12 +435,12 @@ fn retry_after(
         shard.random(),
     ) {
         Ok(delay) => {
-            shard.metrics.policy.retry(req.route_index, true);
+            req.upstream.metrics.policy.retry(req.route_index, true);
             Some(Duration::from_nanos(delay))
         }
         Err(Stop::Budget) => {
             warn!(route = %req.route.name, upstream = req.upstream.name, "retry budget spent, not retrying");
-            shard.metrics.policy.retry(req.route_index, false);
+            req.upstream.metrics.policy.retry(req.route_index, false);
             None
         }
         Err(_) => None,
@@ -475,14 +471,19 @@ async fn try_target(
         let pooled = if fresh {
             None
         } else {
-            shard.pools.take(ui, index, req.config.pool_idle_timeout)
+            client
+                .view
+                .pools
+                .take(ui, index, req.config.pool_idle_timeout)
         };
         let mut up = match pooled {
             Some(conn) => conn,
             None => {
-                match connect_upstream(shard, addr, req.config.connect_timeout, ui, index).await {
+                let view = Rc::clone(&client.view);
+                let timeout = req.config.connect_timeout;
+                match connect_upstream(shard, &view, addr, timeout, ui, index).await {
                     Ok(conn) => {
-                        shard.metrics.upstream_connected(ui);
+                        view.metrics.upstream_connected(ui);
                         conn
                     }
                     Err((failure, error)) => {

@@ -96,7 +96,7 @@ async fn allow(
         "access denied"
     );
     let index = route.map(|(i, _)| i);
-    shard.metrics.access_denied(index);
+    client.view.metrics.access_denied(index);
     shard
         .metrics
         .request(index, Failure::Forbidden.status(), Duration::ZERO);
@@ -139,7 +139,10 @@ async fn preflight(
     encode_no_content(&lines, close, &mut client.out);
     let written = super::io::write_vec(&mut client.stream, &mut client.out).await;
     client.out.clear();
-    shard.metrics.request(Some(index), 204, started.elapsed());
+    client
+        .view
+        .metrics
+        .request(Some(index), 204, started.elapsed());
     if close || written.is_err() {
         Next::Close
     } else {

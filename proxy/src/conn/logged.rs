@@ -39,9 +39,10 @@ impl Mark {
 
 /// Count the bytes of the request that began at `start` for its route
 /// (always, whether or not the access log is on).
-pub fn count_bytes(shard: &Shard, client: &Client, start: Mark) {
+pub fn count_bytes(client: &Client, start: Mark) {
     let (bytes_in, bytes_out) = mark(client).since(start);
-    shard
+    client
+        .view
         .metrics
         .request_bytes(client.served.route, bytes_in, bytes_out);
 }

@@ -28,6 +28,7 @@ pub mod tunnel;
 use crate::shard::Shard;
 use crate::stream::Stream;
 use crate::tls::Acceptor;
+use crate::view::ShardView;
 use bytes::BytesMut;
 use counted::Counted;
 use head::HeadOutcome;
@@ -56,6 +57,9 @@ pub struct Client {
     pub request_id: Option<[u8; 32]>,
     /// The gateway's span of the current request (when tracing is on).
     pub trace: Option<ringgate_core::trace::SpanContext>,
+    /// The config (and this shard's pools, balancers, metrics for it) the
+    /// current request is served from, from its head to its end.
+    pub view: Rc<ShardView>,
 }
 
 /// What the connection does after a request.
@@ -95,11 +99,13 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             served: served::Served::default(),
             request_id: None,
             trace: None,
+            view: shard.snapshot(),
         };
         let mut first = true;
         let mut served: u64 = 0;
         loop {
             let snapshot = shard.snapshot();
+            client.view = Rc::clone(&snapshot);
             let mark = logged::mark(&client);
             let mut reader = HeadReader::default();
             let outcome = head::read(
@@ -121,13 +127,16 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
                         head_only: false,
                     };
                     reply::failure(&mut client, &shard, None, failure, answer).await;
-                    logged::count_bytes(&shard, &client, mark);
+                    logged::count_bytes(&client, mark);
                     if let Some(pending) = pending {
                         logged::finish(&shard, &snapshot, &client, pending);
                     }
                     break;
                 }
             };
+            // A reload while the connection was idle applies to this request.
+            let snapshot = shard.snapshot();
+            client.view = Rc::clone(&snapshot);
             served += 1;
             let cap = snapshot.config.server.requests.max_requests_per_connection;
             if cap.is_some_and(|max| served >= max) {
@@ -139,7 +148,7 @@ pub async fn serve(tcp: TcpStream, peer: SocketAddr, shard: Rc<Shard>, tls: Opti
             }
             let pending = logged::begin(&shard, &mut client, Some(&head), mark);
             let next = exchange::handle(&shard, &snapshot, &mut client, head).await;
-            logged::count_bytes(&shard, &client, mark);
+            logged::count_bytes(&client, mark);
             if let Some(pending) = pending {
                 logged::finish(&shard, &snapshot, &client, pending);
             }

@@ -40,7 +40,7 @@ pub async fn failure_with(
     extra: &[u8],
 ) {
     log(client, shard, route, failure);
-    crate::conn::served::answered(shard, client, route, failure.status(), Duration::ZERO);
+    crate::conn::served::answered(client, route, failure.status(), Duration::ZERO);
     send(client, failure, answer, extra).await;
 }
 

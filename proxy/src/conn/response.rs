@@ -143,13 +143,7 @@ pub(super) async fn respond(
         {
             return Next::Close;
         }
-        crate::conn::served::answered(
-            shard,
-            client,
-            Some(req.route_index),
-            status,
-            req.started.elapsed(),
-        );
+        crate::conn::served::answered(client, Some(req.route_index), status, req.started.elapsed());
         return Next::Upgrade(up);
     }
     let framing = resp.body();
@@ -218,19 +212,15 @@ pub(super) async fn respond(
         }
     };
     client.out.clear();
-    crate::conn::served::answered(
-        shard,
-        client,
-        Some(req.route_index),
-        status,
-        req.started.elapsed(),
-    );
+    crate::conn::served::answered(client, Some(req.route_index), status, req.started.elapsed());
     match result {
         Ok(()) => {
             if resp.keep_alive() && framing != BodyKind::CloseDelimited && up.buf.is_empty() {
                 let ui = req.route.upstream;
-                shard.pools.put(up, req.config.pool_max_idle);
-                shard.metrics.pool_idle(ui, shard.pools.idle_count(ui));
+                let (view, ti) = (&client.view, up.target);
+                view.pools.put(up, req.config.pool_max_idle);
+                view.metrics
+                    .pool_idle(ui, ti, view.pools.idle_count(ui, ti));
             }
             if keep_alive {
                 Next::KeepAlive

@@ -3,7 +3,6 @@
 //! target that answered and how long the upstream took.
 
 use super::Client;
-use crate::shard::Shard;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -20,15 +19,10 @@ pub struct Served {
     pub upstream_time: Option<Duration>,
 }
 
-/// Count the answer in the shard's metrics and note it for the access log.
-pub fn answered(
-    shard: &Shard,
-    client: &mut Client,
-    route: Option<usize>,
-    status: u16,
-    elapsed: Duration,
-) {
-    shard.metrics.request(route, status, elapsed);
+/// Count the answer in the metrics of the request's view and note it for
+/// the access log.
+pub fn answered(client: &mut Client, route: Option<usize>, status: u16, elapsed: Duration) {
+    client.view.metrics.request(route, status, elapsed);
     client.served.status = status;
     client.served.route = route;
 }

@@ -12,7 +12,7 @@
 //! in-flight count and latency sample, and the log line and metrics of any
 //! breaker transition or ejection.
 
-use crate::shard::Shard;
+use crate::metrics::ShardMetrics;
 use ringgate_core::balance::Balancer;
 use ringgate_core::policy::{Events, Nanos, Permit, UpstreamState};
 use ringgate_core::status::Failure;
@@ -29,6 +29,8 @@ pub struct UpstreamRef<'a> {
     pub balancer: &'a Balancer,
     /// The shared state of its targets.
     pub state: &'a UpstreamState,
+    /// The request's view's metrics (indexed like `index`).
+    pub metrics: &'a crate::metrics::ShardMetrics,
 }
 
 /// A target chosen for one try, with its breaker permit.
@@ -93,7 +95,6 @@ pub enum Outcome {
 
 /// Close the try on `chosen` with `outcome` at `now`.
 pub fn finish(
-    shard: &Shard,
     up: &UpstreamRef<'_>,
     addr: SocketAddr,
     chosen: Chosen,
@@ -116,10 +117,10 @@ pub fn finish(
         }
     };
     balancer.record_latency(index, now.saturating_sub(started), now);
-    report(shard, (up.index, up.name), addr, events);
+    report(up.metrics, (up.index, up.name), addr, events);
 }
 
-fn report(shard: &Shard, (ui, name): (usize, &str), target: SocketAddr, events: Events) {
+fn report(metrics: &ShardMetrics, (ui, name): (usize, &str), target: SocketAddr, events: Events) {
     if let Some(t) = events.breaker {
         warn!(
             upstream = name,
@@ -128,7 +129,7 @@ fn report(shard: &Shard, (ui, name): (usize, &str), target: SocketAddr, events: 
             to = t.to.as_str(),
             "circuit breaker transition"
         );
-        shard.metrics.policy.breaker(ui, t);
+        metrics.policy.breaker(ui, t);
     }
     if let Some(ns) = events.ejected_for {
         warn!(
@@ -137,6 +138,6 @@ fn report(shard: &Shard, (ui, name): (usize, &str), target: SocketAddr, events: 
             ejected_for_ms = ns / 1_000_000,
             "target ejected after consecutive failures"
         );
-        shard.metrics.policy.ejected(ui);
+        metrics.policy.ejected(ui);
     }
 }

@@ -5,8 +5,11 @@
 //! no lock prefix, no contention), so the request path never waits on
 //! another core. The admin thread reads every shard's counters and renders
 //! the Prometheus text exposition format ([`render`]). The policies' counters
-//! and the shared target state are in [`policy`].
+//! and the shared target state are in [`policy`]. A reload builds the next
+//! [`ShardMetrics`] of each shard with [`ShardMetrics::carry_over`], which
+//! keeps every series that still exists ([`carry`]).
 
+pub mod carry;
 pub mod policy;
 pub mod series;
 pub mod tls;
@@ -37,69 +40,80 @@ pub(crate) fn bump(counter: &AtomicU64, by: u64) {
     );
 }
 
-/// Everything one shard counts.
+/// Everything one shard counts for one config. Shard-wide counters
+/// (connections, TLS) are shared by every config's metrics of the shard;
+/// per-route, per-upstream and per-target ones by name ([`carry`]).
 #[derive(Debug)]
 pub struct ShardMetrics {
     /// Shard index.
     pub shard: usize,
     /// Per route, in config order; the last entry is "no route matched".
-    routes: Vec<Series>,
+    routes: Vec<Arc<Series>>,
     /// Bytes read from and written to clients, per route (last: none).
-    route_bytes: Vec<[AtomicU64; 2]>,
+    route_bytes: Vec<Arc<[AtomicU64; 2]>>,
     /// Responses relayed from each target: `[upstream][target]`.
-    targets: Vec<Vec<Series>>,
+    targets: Vec<Vec<Arc<Series>>>,
     /// Open downstream connections.
-    connections_open: AtomicU64,
+    connections_open: Arc<AtomicU64>,
     /// Connections accepted in total.
-    connections_total: AtomicU64,
-    /// Idle pooled upstream connections, per upstream.
-    pool_idle: Vec<AtomicU64>,
+    connections_total: Arc<AtomicU64>,
+    /// Idle pooled upstream connections: `[upstream][target]`.
+    pool_idle: Vec<Vec<Arc<AtomicU64>>>,
     /// Upstream connections opened, per upstream.
-    upstream_connects: Vec<AtomicU64>,
+    upstream_connects: Vec<Arc<AtomicU64>>,
     /// What the policies did on this shard.
     pub policy: PolicyMetrics,
-    /// Requests refused by the route's authentication, per route.
-    auth_rejections: Vec<AtomicU64>,
+    /// Requests refused by the route's authentication, per route (last: none).
+    auth_rejections: Vec<Arc<AtomicU64>>,
     /// Connections by TLS mode and handshake outcomes.
-    pub tls: tls::TlsMetrics,
+    pub tls: Arc<tls::TlsMetrics>,
     /// Requests refused by an `access` rule, per route; the last entry is
     /// `server.access` before routing.
-    access_denials: Vec<AtomicU64>,
+    access_denials: Vec<Arc<AtomicU64>>,
 }
 
 impl ShardMetrics {
     /// Metrics for a shard serving `snapshot`.
     pub fn new(shard: usize, snapshot: &Snapshot) -> ShardMetrics {
-        let routes = (0..=snapshot.config.routes.len())
-            .map(|_| Series::default())
-            .collect();
-        let route_bytes = (0..=snapshot.config.routes.len())
-            .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
-            .collect();
-        let targets = snapshot
-            .config
-            .upstreams
-            .iter()
-            .map(|u| u.targets.iter().map(|_| Series::default()).collect())
-            .collect();
-        let ups = snapshot.config.upstreams.len();
+        let cfg = &snapshot.config;
+        let nroutes = cfg.routes.len() + 1;
+        let ups = cfg.upstreams.len();
         ShardMetrics {
             shard,
-            routes,
-            route_bytes,
-            targets,
-            connections_open: AtomicU64::new(0),
-            connections_total: AtomicU64::new(0),
-            pool_idle: (0..ups).map(|_| AtomicU64::new(0)).collect(),
-            upstream_connects: (0..ups).map(|_| AtomicU64::new(0)).collect(),
+            routes: carry::fresh(nroutes),
+            route_bytes: carry::fresh(nroutes),
+            targets: carry::fresh_targets(cfg),
+            connections_open: Arc::default(),
+            connections_total: Arc::default(),
+            pool_idle: carry::fresh_targets(cfg),
+            upstream_connects: carry::fresh(ups),
             policy: PolicyMetrics::new(snapshot),
-            auth_rejections: (0..snapshot.config.routes.len())
-                .map(|_| AtomicU64::new(0))
-                .collect(),
-            tls: tls::TlsMetrics::default(),
-            access_denials: (0..=snapshot.config.routes.len())
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            auth_rejections: carry::fresh(nroutes),
+            tls: Arc::default(),
+            access_denials: carry::fresh(nroutes),
+        }
+    }
+
+    /// The metrics of this shard for `snapshot`, a reload of `old`: every
+    /// series whose route, upstream or target still exists is shared with
+    /// `self`, the rest start at zero.
+    pub fn carry_over(&self, old: &Snapshot, snapshot: &Snapshot) -> ShardMetrics {
+        let (was, cfg) = (&old.config, &snapshot.config);
+        let (old_routes, routes) = (carry::route_keys(was), carry::route_keys(cfg));
+        let (old_ups, ups) = (carry::upstream_keys(was), carry::upstream_keys(cfg));
+        ShardMetrics {
+            shard: self.shard,
+            routes: carry::by_key(&self.routes, &old_routes, &routes),
+            route_bytes: carry::by_key(&self.route_bytes, &old_routes, &routes),
+            targets: carry::by_target(&self.targets, was, cfg),
+            connections_open: Arc::clone(&self.connections_open),
+            connections_total: Arc::clone(&self.connections_total),
+            pool_idle: carry::by_target(&self.pool_idle, was, cfg),
+            upstream_connects: carry::by_key(&self.upstream_connects, &old_ups, &ups),
+            policy: self.policy.carry_over(old, snapshot),
+            auth_rejections: carry::by_key(&self.auth_rejections, &old_routes, &routes),
+            tls: Arc::clone(&self.tls),
+            access_denials: carry::by_key(&self.access_denials, &old_routes, &routes),
         }
     }
 
@@ -115,7 +129,7 @@ impl ShardMetrics {
     /// from the client.
     pub fn request_bytes(&self, route: Option<usize>, bytes_in: u64, bytes_out: u64) {
         let index = route.unwrap_or(self.route_bytes.len().saturating_sub(1));
-        if let Some([i, o]) = self.route_bytes.get(index) {
+        if let Some([i, o]) = self.route_bytes.get(index).map(|a| &**a) {
             bump(i, bytes_in);
             bump(o, bytes_out);
         }
@@ -144,9 +158,10 @@ impl ShardMetrics {
         );
     }
 
-    /// The pool of `upstream` now holds `idle` connections on this shard.
-    pub fn pool_idle(&self, upstream: usize, idle: usize) {
-        if let Some(g) = self.pool_idle.get(upstream) {
+    /// The pool of `target` of `upstream` now holds `idle` connections on
+    /// this shard.
+    pub fn pool_idle(&self, upstream: usize, target: usize, idle: usize) {
+        if let Some(g) = self.pool_idle.get(upstream).and_then(|u| u.get(target)) {
             g.store(idle as u64, Ordering::Relaxed);
         }
     }
@@ -231,7 +246,7 @@ pub fn render(
     for i in 0..nroutes {
         let (route, _) = route_label(i);
         let labels = format!("route=\"{route}\"");
-        let of_route = shards.iter().filter_map(|s| s.routes.get(i));
+        let of_route = shards.iter().filter_map(|s| s.routes.get(i)).map(|a| &**a);
         series::histogram(
             &mut out,
             "ringgate_request_duration_seconds",
@@ -284,7 +299,13 @@ pub fn render(
     out.push_str("# TYPE ringgate_pool_idle_connections gauge\n");
     for s in shards {
         for (u, up) in cfg.upstreams.iter().enumerate() {
-            let idle = s.pool_idle.get(u).map(load).unwrap_or(0);
+            let idle: u64 = s
+                .pool_idle
+                .get(u)
+                .into_iter()
+                .flatten()
+                .map(|a| load(a))
+                .sum();
             let _ = writeln!(
                 out,
                 "ringgate_pool_idle_connections{{shard=\"{}\",upstream=\"{}\"}} {idle}",
@@ -297,7 +318,7 @@ pub fn render(
     out.push_str("# TYPE ringgate_upstream_connects_total counter\n");
     for s in shards {
         for (u, up) in cfg.upstreams.iter().enumerate() {
-            let n = s.upstream_connects.get(u).map(load).unwrap_or(0);
+            let n = s.upstream_connects.get(u).map_or(0, |a| load(a));
             let _ = writeln!(
                 out,
                 "ringgate_upstream_connects_total{{shard=\"{}\",upstream=\"{}\"}} {n}",
@@ -306,6 +327,7 @@ pub fn render(
             );
         }
     }
+    render_pool_targets(&mut out, snapshot, shards);
     let policies: Vec<&PolicyMetrics> = shards.iter().map(|s| &s.policy).collect();
     policy::render(&mut out, snapshot, &policies, health);
     render_auth(&mut out, snapshot, shards);
@@ -313,6 +335,31 @@ pub fn render(
     render_access(&mut out, snapshot, shards);
     crate::trace::counters::render(&mut out, snapshot);
     out
+}
+
+/// `ringgate_upstream_pool_idle{shard,upstream,target}`: idle pooled
+/// connections per target.
+fn render_pool_targets(out: &mut String, snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) {
+    out.push_str("# HELP ringgate_upstream_pool_idle Idle keep-alive upstream connections, by shard, upstream and target.\n");
+    out.push_str("# TYPE ringgate_upstream_pool_idle gauge\n");
+    for s in shards {
+        for (u, up) in snapshot.config.upstreams.iter().enumerate() {
+            for (t, target) in up.targets.iter().enumerate() {
+                let idle = s
+                    .pool_idle
+                    .get(u)
+                    .and_then(|ts| ts.get(t))
+                    .map_or(0, |a| a.load(Ordering::Relaxed));
+                let _ = writeln!(
+                    out,
+                    "ringgate_upstream_pool_idle{{shard=\"{}\",upstream=\"{}\",target=\"{}\"}} {idle}",
+                    s.shard,
+                    label_value(&up.name),
+                    target.addr
+                );
+            }
+        }
+    }
 }
 
 /// `ringgate_access_denied_total{route}` for routes with an `access` table,

@@ -7,7 +7,7 @@
 //! ejection, requests in flight) is not counted at all: it is read from the
 //! shared policy state in the snapshot when the admin thread renders.
 
-use super::{bump, label_value};
+use super::{bump, carry, label_value};
 use crate::snapshot::Snapshot;
 use ringgate_core::policy::{BreakerState, Transition};
 use std::fmt::Write as _;
@@ -47,8 +47,8 @@ pub struct UpstreamPolicyMetrics {
 #[derive(Debug)]
 pub struct PolicyMetrics {
     /// Per route, config order, plus one for "no route" (global limit).
-    routes: Vec<RoutePolicyMetrics>,
-    upstreams: Vec<UpstreamPolicyMetrics>,
+    routes: Vec<Arc<RoutePolicyMetrics>>,
+    upstreams: Vec<Arc<UpstreamPolicyMetrics>>,
 }
 
 fn state_index(s: BreakerState) -> usize {
@@ -69,21 +69,33 @@ impl PolicyMetrics {
     /// Counters for `snapshot`'s routes and upstreams.
     pub fn new(snapshot: &Snapshot) -> PolicyMetrics {
         PolicyMetrics {
-            routes: (0..=snapshot.config.routes.len())
-                .map(|_| RoutePolicyMetrics::default())
-                .collect(),
-            upstreams: snapshot
-                .config
-                .upstreams
-                .iter()
-                .map(|_| UpstreamPolicyMetrics::default())
-                .collect(),
+            routes: carry::fresh(snapshot.config.routes.len() + 1),
+            upstreams: carry::fresh(snapshot.config.upstreams.len()),
+        }
+    }
+
+    /// The counters for `snapshot`, a reload of `old`, sharing those of
+    /// routes and upstreams that kept their names.
+    pub fn carry_over(&self, old: &Snapshot, snapshot: &Snapshot) -> PolicyMetrics {
+        let (was, cfg) = (&old.config, &snapshot.config);
+        PolicyMetrics {
+            routes: carry::by_key(
+                &self.routes,
+                &carry::route_keys(was),
+                &carry::route_keys(cfg),
+            ),
+            upstreams: carry::by_key(
+                &self.upstreams,
+                &carry::upstream_keys(was),
+                &carry::upstream_keys(cfg),
+            ),
         }
     }
 
     fn route(&self, route: Option<usize>) -> Option<&RoutePolicyMetrics> {
         self.routes
             .get(route.unwrap_or(self.routes.len().saturating_sub(1)))
+            .map(|a| &**a)
     }
 
     /// A request was refused by a policy.
@@ -135,30 +147,28 @@ impl PolicyMetrics {
 #[derive(Debug)]
 pub struct HealthStats {
     /// `[upstream][target]` -> (passed, failed).
-    checks: Vec<Vec<(AtomicU64, AtomicU64)>>,
+    checks: Vec<Vec<Arc<(AtomicU64, AtomicU64)>>>,
 }
 
 impl HealthStats {
     /// Counters for every target of `snapshot`.
     pub fn new(snapshot: &Snapshot) -> HealthStats {
         HealthStats {
-            checks: snapshot
-                .config
-                .upstreams
-                .iter()
-                .map(|u| {
-                    u.targets
-                        .iter()
-                        .map(|_| (AtomicU64::new(0), AtomicU64::new(0)))
-                        .collect()
-                })
-                .collect(),
+            checks: carry::fresh_targets(&snapshot.config),
+        }
+    }
+
+    /// The counters for `snapshot`, a reload of `old`, sharing those of
+    /// targets that are still there.
+    pub fn carry_over(&self, old: &Snapshot, snapshot: &Snapshot) -> HealthStats {
+        HealthStats {
+            checks: carry::by_target(&self.checks, &old.config, &snapshot.config),
         }
     }
 
     /// Target `t` of upstream `u` passed or failed a check.
     pub fn checked(&self, u: usize, t: usize, passed: bool) {
-        if let Some((ok, bad)) = self.checks.get(u).and_then(|ts| ts.get(t)) {
+        if let Some((ok, bad)) = self.checks.get(u).and_then(|ts| ts.get(t)).map(|a| &**a) {
             bump(if passed { ok } else { bad }, 1);
         }
     }
@@ -329,7 +339,7 @@ fn render_targets(out: &mut String, snapshot: &Snapshot, health: Option<&Arc<Hea
                 "ringgate_target_in_flight{{{labels}}} {}",
                 ts.in_flight()
             );
-            if let Some((ok, bad)) = health.and_then(|h| h.checks.get(u)?.get(t)) {
+            if let Some((ok, bad)) = health.and_then(|h| h.checks.get(u)?.get(t)).map(|a| &**a) {
                 let _ = writeln!(
                     out,
                     "ringgate_health_checks_total{{{labels},result=\"passed\"}} {}",

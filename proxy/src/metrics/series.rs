@@ -7,6 +7,7 @@ use super::{bump, label_value, BUCKETS_US, CLASSES};
 use crate::snapshot::Snapshot;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Counters of one route or target on one shard.
@@ -72,10 +73,15 @@ pub fn histogram<'a>(
 pub fn render_targets<'a>(
     out: &mut String,
     snapshot: &Snapshot,
-    shards: impl Iterator<Item = &'a Vec<Vec<Series>>> + Clone,
+    shards: impl Iterator<Item = &'a Vec<Vec<Arc<Series>>>> + Clone,
 ) {
     let cfg = &snapshot.config;
-    let at = |u: usize, t: usize| shards.clone().filter_map(move |s| s.get(u)?.get(t));
+    let at = |u: usize, t: usize| {
+        shards
+            .clone()
+            .filter_map(move |s| s.get(u)?.get(t))
+            .map(|a| &**a)
+    };
     out.push_str("# HELP ringgate_target_responses_total Responses relayed from each upstream target, by status class.\n");
     out.push_str("# TYPE ringgate_target_responses_total counter\n");
     for (u, up) in cfg.upstreams.iter().enumerate() {

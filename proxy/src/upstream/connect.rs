@@ -8,23 +8,24 @@ use crate::shard::Shard;
 use crate::stream::Stream;
 use crate::tls::client::Connector;
 use crate::tls::HandshakeError;
+use crate::view::ShardView;
 use monoio::net::TcpStream;
 use monoio::time::Instant;
 use ringgate_core::status::Failure;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Connect to target `target` of upstream `upstream` of the shard's
-/// snapshot at `addr`, with TLS when the upstream has it.
+/// Connect to target `target` of upstream `upstream` of `view` (the
+/// request's) at `addr`, with TLS when the upstream has it.
 pub async fn connect_upstream(
     shard: &Shard,
+    view: &ShardView,
     addr: SocketAddr,
     timeout: Duration,
     upstream: usize,
     target: usize,
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
-    let snapshot = shard.snapshot();
-    let tls = snapshot.upstream_tls.get(upstream).and_then(Option::as_ref);
+    let tls = view.upstream_tls.get(upstream).and_then(Option::as_ref);
     connect(addr, timeout, upstream, target, tls, shard.buffers.upstream).await
 }
 

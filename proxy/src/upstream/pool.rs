@@ -9,9 +9,16 @@
 //! the upstream closes just as it is taken is discovered on use, and the
 //! request path retries idempotent requests once on a fresh connection when
 //! that happens.
+//!
+//! Each upstream's stacks sit behind their own `Rc`, so the pools of a
+//! reloaded config share them for an upstream whose connections are still
+//! right ([`same_pool`]): a connection taken through the old config and
+//! returned through it lands in the stack the new config takes from.
 
 use super::UpstreamConn;
+use ringgate_core::config::{Config, Upstream};
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tracing::debug;
 
@@ -26,25 +33,69 @@ const QUIET_CHECK_AFTER: Duration = Duration::from_millis(1);
 /// Idle connections of one shard, indexed by upstream then target.
 #[derive(Debug)]
 pub struct Pools {
-    idle: RefCell<Vec<Vec<Vec<UpstreamConn>>>>,
+    upstreams: Vec<Rc<UpstreamPool>>,
+}
+
+/// Idle connections of one upstream on one shard, one stack per target.
+#[derive(Debug, Default)]
+pub struct UpstreamPool {
+    idle: RefCell<Vec<Vec<UpstreamConn>>>,
+}
+
+impl UpstreamPool {
+    fn with_targets(n: usize) -> Rc<UpstreamPool> {
+        Rc::new(UpstreamPool {
+            idle: RefCell::new((0..n).map(|_| Vec::new()).collect()),
+        })
+    }
+}
+
+/// Whether connections made for upstream `a` are right for `b`: same
+/// name, targets (in order) and TLS settings, same keep-alive settings.
+pub fn same_pool(a: &Upstream, b: &Upstream) -> bool {
+    a.name == b.name
+        && a.targets == b.targets
+        && a.tls == b.tls
+        && a.pool_max_idle == b.pool_max_idle
+        && a.pool_idle_timeout == b.pool_idle_timeout
 }
 
 impl Pools {
     /// Empty pools for upstreams with these target counts.
     pub fn new(targets_per_upstream: impl IntoIterator<Item = usize>) -> Pools {
-        let idle = targets_per_upstream
-            .into_iter()
-            .map(|n| (0..n).map(|_| Vec::new()).collect())
-            .collect();
         Pools {
-            idle: RefCell::new(idle),
+            upstreams: targets_per_upstream
+                .into_iter()
+                .map(UpstreamPool::with_targets)
+                .collect(),
         }
+    }
+
+    /// The pools of `config`, a reload of `old` (whose pools these are):
+    /// an upstream's stacks are shared when [`same_pool`] says so, the
+    /// rest start empty.
+    pub fn carry_over(&self, old: &Config, config: &Config) -> Pools {
+        let upstreams = config
+            .upstreams
+            .iter()
+            .map(|up| {
+                old.upstreams
+                    .iter()
+                    .zip(&self.upstreams)
+                    .find(|(was, _)| same_pool(was, up))
+                    .map_or_else(
+                        || UpstreamPool::with_targets(up.targets.len()),
+                        |(_, pool)| Rc::clone(pool),
+                    )
+            })
+            .collect();
+        Pools { upstreams }
     }
 
     /// Take the freshest idle connection to a target, if any is young enough.
     pub fn take(&self, upstream: usize, target: usize, max_idle: Duration) -> Option<UpstreamConn> {
-        let mut idle = self.idle.borrow_mut();
-        let stack = idle.get_mut(upstream)?.get_mut(target)?;
+        let mut idle = self.upstreams.get(upstream)?.idle.borrow_mut();
+        let stack = idle.get_mut(target)?;
         let now = Instant::now();
         while let Some(mut conn) = stack.pop() {
             let idle_for = now.duration_since(conn.idle_since);
@@ -59,6 +110,10 @@ impl Pools {
                 continue;
             }
             conn.reused = true;
+            // A connection made under an older config may have been pooled
+            // under another index: it goes back where it was taken from.
+            conn.upstream = upstream;
+            conn.target = target;
             return Some(conn);
         }
         None
@@ -66,11 +121,11 @@ impl Pools {
 
     /// Return a connection for reuse; dropped (closed) if the target's stack is full.
     pub fn put(&self, mut conn: UpstreamConn, max_idle_conns: usize) {
-        let mut idle = self.idle.borrow_mut();
-        let Some(stack) = idle
-            .get_mut(conn.upstream)
-            .and_then(|u| u.get_mut(conn.target))
-        else {
+        let Some(pool) = self.upstreams.get(conn.upstream) else {
+            return;
+        };
+        let mut idle = pool.idle.borrow_mut();
+        let Some(stack) = idle.get_mut(conn.target) else {
             return;
         };
         if stack.len() < max_idle_conns {
@@ -79,12 +134,11 @@ impl Pools {
         }
     }
 
-    /// Idle connections held for `upstream` across its targets.
-    pub fn idle_count(&self, upstream: usize) -> usize {
-        self.idle
-            .borrow()
+    /// Idle connections held for `target` of `upstream`.
+    pub fn idle_count(&self, upstream: usize, target: usize) -> usize {
+        self.upstreams
             .get(upstream)
-            .map(|targets| targets.iter().map(Vec::len).sum())
+            .and_then(|u| u.idle.borrow().get(target).map(Vec::len))
             .unwrap_or(0)
     }
 }

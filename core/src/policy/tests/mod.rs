@@ -6,6 +6,7 @@ use std::time::Duration;
 mod backoff;
 mod breaker;
 mod budget;
+mod carry;
 mod concurrency;
 mod gcra;
 mod headers;
