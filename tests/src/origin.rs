@@ -12,7 +12,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -200,6 +200,8 @@ struct Shared {
     accepted: AtomicUsize,
     heads: AtomicUsize,
     cut_short: AtomicUsize,
+    /// Bytes read from and written to the gateway, on every connection.
+    bytes: Arc<[AtomicU64; 2]>,
     log: Log,
     stop: Arc<AtomicBool>,
 }
@@ -238,6 +240,7 @@ impl OriginBuilder {
             accepted: AtomicUsize::new(0),
             heads: AtomicUsize::new(0),
             cut_short: AtomicUsize::new(0),
+            bytes: Arc::default(),
             log: Log::default(),
             stop: Arc::new(AtomicBool::new(false)),
         });
@@ -287,6 +290,16 @@ impl Origin {
     /// Its name.
     pub fn name(&self) -> &str {
         &self.shared.name
+    }
+
+    /// Bytes read from the gateway so far, on every connection.
+    pub fn bytes_read(&self) -> u64 {
+        self.shared.bytes[0].load(Ordering::SeqCst)
+    }
+
+    /// Bytes written to the gateway so far, on every connection.
+    pub fn bytes_written(&self) -> u64 {
+        self.shared.bytes[1].load(Ordering::SeqCst)
     }
 
     /// How many connections it has accepted.
@@ -351,7 +364,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 
 fn serve(stream: TcpStream, conn: usize, shared: &Shared) -> io::Result<()> {
     stream.set_nonblocking(false)?;
-    let mut wire = Wire::new(stream, PATIENCE)?.with_stop(shared.stop.clone());
+    let mut wire = Wire::new(stream, PATIENCE)?
+        .with_stop(shared.stop.clone())
+        .counting_into(Arc::clone(&shared.bytes));
     let mut first = true;
     loop {
         wire.patience = if first {

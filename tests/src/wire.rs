@@ -8,7 +8,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,8 @@ pub struct Wire {
     /// How long one read may wait for data before it fails with `TimedOut`.
     pub patience: Duration,
     stop: Option<Arc<AtomicBool>>,
+    /// Bytes read and written, when counted ([`Wire::counting_into`]).
+    counters: Option<Arc<[AtomicU64; 2]>>,
 }
 
 /// Whether an I/O error is a read/write timeout.
@@ -45,7 +47,20 @@ impl Wire {
             start: 0,
             patience,
             stop: None,
+            counters: None,
         })
+    }
+
+    /// Adds every byte read to `counters[0]` and written to `counters[1]`.
+    pub fn counting_into(mut self, counters: Arc<[AtomicU64; 2]>) -> Self {
+        self.counters = Some(counters);
+        self
+    }
+
+    fn count(&self, slot: usize, n: usize) {
+        if let Some(c) = self.counters.as_deref().and_then(|c| c.get(slot)) {
+            c.fetch_add(n as u64, Ordering::SeqCst);
+        }
     }
 
     /// Ends waits early once `stop` is set.
@@ -100,6 +115,7 @@ impl Wire {
             match self.stream.read(&mut self.buf[old..]) {
                 Ok(n) => {
                     self.buf.truncate(old + n);
+                    self.count(0, n);
                     return Ok(n);
                 }
                 Err(e) if is_timeout(&e) && Instant::now() < deadline => continue,
@@ -247,7 +263,9 @@ impl Wire {
 
     /// Writes all of `data`.
     pub fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.stream.write_all(data)
+        self.stream.write_all(data)?;
+        self.count(1, data.len());
+        Ok(())
     }
 
     /// Closes the write half.

@@ -214,4 +214,21 @@ fn target_responses_and_route_bytes() {
         m.sum("ringgate_request_bytes_total", &of("out")),
         3.0 * got.len() as f64
     );
+    // And every byte the origin read and wrote, on the target's counters.
+    let to = |d: &'static str| {
+        [
+            ("upstream", "u1"),
+            ("target", target.as_str()),
+            ("direction", d),
+        ]
+    };
+    assert!(o.bytes_read() > 0 && o.bytes_written() > 0);
+    assert_eq!(
+        m.sum("ringgate_target_bytes_total", &to("sent")),
+        o.bytes_read() as f64
+    );
+    assert_eq!(
+        m.sum("ringgate_target_bytes_total", &to("received")),
+        o.bytes_written() as f64
+    );
 }

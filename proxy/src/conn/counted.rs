@@ -1,12 +1,17 @@
-//! A client stream that counts the bytes it moves, for the access log's
-//! `bytes_in` / `bytes_out`: two additions per read or write, no syscall.
+//! A stream that counts the bytes it moves: a client's, for the access
+//! log's `bytes_in` / `bytes_out` and the route's byte counters; an
+//! upstream connection's, into its target's counters as well (a shard's
+//! [`Traffic`], which only this shard writes). An addition per read or
+//! write (and a relaxed load and store with a sink), no syscall.
 //!
 //! The counts are plaintext bytes (what the request and response are
 //! made of), the same with or without TLS.
 
+use crate::metrics::{bump, Traffic, TRAFFIC_READ, TRAFFIC_WRITTEN};
 use crate::stream::Io;
 use bytes::{Bytes, BytesMut};
 use std::io;
+use std::sync::Arc;
 
 /// `S` with running totals of bytes read and written.
 #[derive(Debug)]
@@ -14,6 +19,7 @@ pub struct Counted<S> {
     inner: S,
     read: u64,
     written: u64,
+    sink: Option<Arc<Traffic>>,
 }
 
 impl<S> Counted<S> {
@@ -23,6 +29,23 @@ impl<S> Counted<S> {
             inner,
             read: 0,
             written: 0,
+            sink: None,
+        }
+    }
+
+    /// Add every byte from now on to `sink` as well.
+    pub fn sink_into(&mut self, sink: Option<Arc<Traffic>>) {
+        self.sink = sink;
+    }
+
+    fn moved(&mut self, slot: usize, n: u64) {
+        if slot == TRAFFIC_READ {
+            self.read += n;
+        } else {
+            self.written += n;
+        }
+        if let Some(counter) = self.sink.as_deref().and_then(|s| s.get(slot)) {
+            bump(counter, n);
         }
     }
 
@@ -56,7 +79,7 @@ impl<S: Io> Io for Counted<S> {
     #[inline]
     async fn read_into(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         let n = self.inner.read_into(buf).await?;
-        self.read += n as u64;
+        self.moved(TRAFFIC_READ, n as u64);
         Ok(n)
     }
 
@@ -64,7 +87,7 @@ impl<S: Io> Io for Counted<S> {
     async fn write_vec(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         let len = out.len() as u64;
         self.inner.write_vec(out).await?;
-        self.written += len;
+        self.moved(TRAFFIC_WRITTEN, len);
         Ok(())
     }
 
@@ -72,7 +95,7 @@ impl<S: Io> Io for Counted<S> {
     async fn write_bytes(&mut self, bytes: Bytes) -> io::Result<()> {
         let len = bytes.len() as u64;
         self.inner.write_bytes(bytes).await?;
-        self.written += len;
+        self.moved(TRAFFIC_WRITTEN, len);
         Ok(())
     }
 }

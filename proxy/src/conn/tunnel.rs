@@ -39,7 +39,7 @@ async fn copy(mut from: ReadHalf, mut to: WriteHalf, mut pending: BytesMut) -> u
 /// Tunnel between the client and the upstream until one side closes.
 pub async fn run(client: Client, upstream: UpstreamConn) {
     let (client_rd, client_wr) = client.stream.into_inner().into_split();
-    let (up_rd, up_wr) = upstream.stream.into_split();
+    let (up_rd, up_wr) = upstream.stream.into_inner().into_split();
     let to_upstream = copy(client_rd, up_wr, client.buf);
     let to_client = copy(up_rd, client_wr, upstream.buf);
     let mut to_upstream = std::pin::pin!(to_upstream);

@@ -40,6 +40,13 @@ pub(crate) fn bump(counter: &AtomicU64, by: u64) {
     );
 }
 
+/// Bytes a connection moved: `[TRAFFIC_READ]` and `[TRAFFIC_WRITTEN]`.
+pub type Traffic = [AtomicU64; 2];
+/// The slot of bytes read in a [`Traffic`].
+pub const TRAFFIC_READ: usize = 0;
+/// The slot of bytes written in a [`Traffic`].
+pub const TRAFFIC_WRITTEN: usize = 1;
+
 /// Everything one shard counts for one config. Shard-wide counters
 /// (connections, TLS) are shared by every config's metrics of the shard;
 /// per-route, per-upstream and per-target ones by name ([`carry`]).
@@ -59,6 +66,9 @@ pub struct ShardMetrics {
     connections_total: Arc<AtomicU64>,
     /// Idle pooled upstream connections: `[upstream][target]`.
     pool_idle: Vec<Vec<Arc<AtomicU64>>>,
+    /// Bytes read from and written to each target (heads and bodies, as
+    /// plaintext): `[upstream][target]`, bumped by the connection itself.
+    target_bytes: Vec<Vec<Arc<Traffic>>>,
     /// Upstream connections opened, per upstream.
     upstream_connects: Vec<Arc<AtomicU64>>,
     /// What the policies did on this shard.
@@ -86,6 +96,7 @@ impl ShardMetrics {
             connections_open: Arc::default(),
             connections_total: Arc::default(),
             pool_idle: carry::fresh_targets(cfg),
+            target_bytes: carry::fresh_targets(cfg),
             upstream_connects: carry::fresh(ups),
             policy: PolicyMetrics::new(snapshot),
             auth_rejections: carry::fresh(nroutes),
@@ -109,12 +120,22 @@ impl ShardMetrics {
             connections_open: Arc::clone(&self.connections_open),
             connections_total: Arc::clone(&self.connections_total),
             pool_idle: carry::by_target(&self.pool_idle, was, cfg),
+            target_bytes: carry::by_target(&self.target_bytes, was, cfg),
             upstream_connects: carry::by_key(&self.upstream_connects, &old_ups, &ups),
             policy: self.policy.carry_over(old, snapshot),
             auth_rejections: carry::by_key(&self.auth_rejections, &old_routes, &routes),
             tls: Arc::clone(&self.tls),
             access_denials: carry::by_key(&self.access_denials, &old_routes, &routes),
         }
+    }
+
+    /// The byte counters of target `target` of upstream `upstream`, for its
+    /// connections to bump as they read and write.
+    pub fn target_traffic(&self, upstream: usize, target: usize) -> Option<Arc<Traffic>> {
+        self.target_bytes
+            .get(upstream)
+            .and_then(|u| u.get(target))
+            .map(Arc::clone)
     }
 
     /// A request ended with `status` after `elapsed`; `route` is None when no route matched.
@@ -328,6 +349,7 @@ pub fn render(
         }
     }
     render_pool_targets(&mut out, snapshot, shards);
+    render_target_bytes(&mut out, snapshot, shards);
     let policies: Vec<&PolicyMetrics> = shards.iter().map(|s| &s.policy).collect();
     policy::render(&mut out, snapshot, &policies, health);
     render_auth(&mut out, snapshot, shards);
@@ -354,6 +376,30 @@ fn render_pool_targets(out: &mut String, snapshot: &Snapshot, shards: &[Arc<Shar
                     out,
                     "ringgate_upstream_pool_idle{{shard=\"{}\",upstream=\"{}\",target=\"{}\"}} {idle}",
                     s.shard,
+                    label_value(&up.name),
+                    target.addr
+                );
+            }
+        }
+    }
+}
+
+/// `ringgate_target_bytes_total{upstream,target,direction}`: bytes sent to
+/// (`sent`) and received from (`received`) each target, summed over shards.
+fn render_target_bytes(out: &mut String, snapshot: &Snapshot, shards: &[Arc<ShardMetrics>]) {
+    out.push_str("# HELP ringgate_target_bytes_total Bytes sent to and received from each upstream target (heads and bodies, plaintext).\n");
+    out.push_str("# TYPE ringgate_target_bytes_total counter\n");
+    for (u, up) in snapshot.config.upstreams.iter().enumerate() {
+        for (t, target) in up.targets.iter().enumerate() {
+            for (direction, slot) in [("sent", TRAFFIC_WRITTEN), ("received", TRAFFIC_READ)] {
+                let total: u64 = shards
+                    .iter()
+                    .filter_map(|s| s.target_bytes.get(u)?.get(t)?.get(slot))
+                    .map(|a| a.load(Ordering::Relaxed))
+                    .sum();
+                let _ = writeln!(
+                    out,
+                    "ringgate_target_bytes_total{{upstream=\"{}\",target=\"{}\",direction=\"{direction}\"}} {total}",
                     label_value(&up.name),
                     target.addr
                 );

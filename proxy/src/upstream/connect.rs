@@ -26,7 +26,8 @@ pub async fn connect_upstream(
     target: usize,
 ) -> Result<UpstreamConn, (Failure, Option<std::io::Error>)> {
     let tls = view.upstream_tls.get(upstream).and_then(Option::as_ref);
-    connect(addr, timeout, upstream, target, tls, shard.buffers.upstream).await
+    let conn = connect(addr, timeout, upstream, target, tls, shard.buffers.upstream).await?;
+    Ok(conn.count_into(view.metrics.target_traffic(upstream, target)))
 }
 
 /// Connect to `addr` (plain, or TLS with `tls`) or say why not; `upstream`

@@ -102,7 +102,8 @@ impl Pools {
             if idle_for >= max_idle {
                 continue;
             }
-            if idle_for >= QUIET_CHECK_AFTER && !super::quiet::is_quiet(conn.stream.tcp()) {
+            if idle_for >= QUIET_CHECK_AFTER && !super::quiet::is_quiet(conn.stream.get_ref().tcp())
+            {
                 debug!(
                     upstream,
                     target, "idle upstream connection has bytes waiting or was closed; dropped"
