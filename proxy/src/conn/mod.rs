@@ -11,6 +11,7 @@ pub mod admit;
 pub mod body;
 pub mod counted;
 pub mod exchange;
+pub mod forward;
 pub mod gate;
 pub mod guard;
 pub mod handshake;
