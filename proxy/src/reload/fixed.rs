@@ -2,9 +2,9 @@
 //! (listening sockets and their TLS, shard threads and their CPUs, the
 //! io_uring setup, the admin listener, the access-log writer,
 //! per-connection buffers, the connection limit the accept loops read, the
-//! upgrade socket, the tracer and its exporter thread). A reload that changes one is refused whole, naming the
-//! key; a restart (or a binary upgrade) applies it. Every other key is
-//! applied by the reload.
+//! upgrade socket, the tracer and its exporter thread). A reload that
+//! changes one is refused whole, naming the key; a restart (or a binary
+//! upgrade) applies it. Every other key is applied by the reload.
 
 use ringgate_core::config::{Config, ConfigError};
 
