@@ -30,6 +30,7 @@ pub mod tls;
 pub mod wire;
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A free 127.0.0.1 address: bind port 0, read it, drop the listener.
@@ -37,8 +38,21 @@ use std::time::{Duration, Instant};
 /// Another process could take the port before we use it; that race is tiny
 /// and accepted.
 pub fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local_addr")
+    // The kernel may hand the same free port to two binds in a row (the
+    // first listener is gone by then): a test asking for a listen and an
+    // admin address would get one port twice. Never hand a port out twice
+    // in one process: one bit per port, set with fetch_or.
+    static HANDED_OUT: [AtomicU64; 1024] = [const { AtomicU64::new(0) }; 1024];
+    for _ in 0..1000 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local_addr");
+        let port = usize::from(addr.port());
+        let bit = 1u64 << (port % 64);
+        if HANDED_OUT[port / 64].fetch_or(bit, Ordering::SeqCst) & bit == 0 {
+            return addr;
+        }
+    }
+    panic!("no free port that was not handed out before, in 1000 tries");
 }
 
 /// Polls `cond` every 20 ms until it holds or `timeout` passes; returns
